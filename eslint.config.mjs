@@ -1,0 +1,61 @@
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules', '**/dist', '**/coverage', '.nx', '.keelson', 'docs/schemas'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      // Apps talk to each other over NATS only; libs never reach into apps; schemas stand alone.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:schemas', onlyDependOnLibsWithTags: ['scope:none'] },
+            // Test helpers may be used by tests only (checked below), never by production code paths.
+            { sourceTag: 'scope:testing', notDependOnLibsWithTags: ['type:app'] },
+          ],
+        },
+      ],
+      // One public entry per lib: no deep imports into another project's src/.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' }] },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/testing/**', 'e2e/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@keelson/testing', message: '@keelson/testing is for tests only.' }],
+          patterns: [{ group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', jest: 'readonly', console: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  prettier,
+);

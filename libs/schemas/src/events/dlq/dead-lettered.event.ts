@@ -1,0 +1,37 @@
+import { Type } from '@sinclair/typebox';
+import { defineEvent } from '../define-event';
+
+export const DeadLetterReason = Type.Union([
+  Type.Literal('handler-failed'),
+  Type.Literal('max-deliveries'),
+  Type.Literal('invalid-event'),
+]);
+
+/**
+ * A message that could not be processed, kept whole so recovery can replay it to its original
+ * subject: headers (including Nats-Msg-Id and traceparent) and the exact payload bytes.
+ */
+export const DeadLettered = defineEvent({
+  type: 'keelson.dlq.entry',
+  subject: 'dlq.*.*',
+  stream: 'DLQ',
+  description: 'a message that failed after its retries, with the last error',
+  data: Type.Object(
+    {
+      reason: DeadLetterReason,
+      stream: Type.String(),
+      consumer: Type.String(),
+      originalSubject: Type.String(),
+      streamSequence: Type.Integer({ minimum: 1 }),
+      deliveryCount: Type.Integer({ minimum: 0 }),
+      error: Type.String(),
+      headers: Type.Record(Type.String(), Type.Array(Type.String())),
+      /** Base64 of the original payload bytes: the payload may not even be JSON. */
+      payloadBase64: Type.String(),
+      /** The original event id when the payload was a readable envelope. */
+      eventId: Type.Optional(Type.String()),
+      failedAt: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+});

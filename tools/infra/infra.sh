@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts the local infrastructure: NATS with JetStream, FerretDB on SQLite
+# as the MongoDB-compatible database, and Jaeger v2 for traces. Idempotent: a running server that
+# answers on its port is reused, and binaries are cached outside the clone so a second run is fast.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+state="$root/.keelson"
+bin_cache=${KEELSON_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keelson/bin}
+
+NATS_VERSION=${KEELSON_NATS_VERSION:-v2.12.15}
+FERRETDB_VERSION=${KEELSON_FERRETDB_VERSION:-v1.24.2}
+# Jaeger v2 is released from the v1 module path: v1.76.0 is the tag of Jaeger v2.13.0.
+JAEGER_MODULE_VERSION=${KEELSON_JAEGER_MODULE_VERSION:-v1.76.0}
+
+NATS_PORT=${NATS_PORT:-4222}
+NATS_MONITOR_PORT=${NATS_MONITOR_PORT:-8222}
+MONGO_PORT=${MONGO_PORT:-27017}
+JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
+# Jaeger is optional for tests (trace propagation is checked with an in-memory exporter);
+# KEELSON_JAEGER=off skips it, =auto builds and starts it when Go can build it.
+KEELSON_JAEGER=${KEELSON_JAEGER:-auto}
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+mkdir -p "$state/logs" "$state/run" "$state/data"
+
+# find_bin NAME: prints a usable binary path (PATH first, then the cache) or nothing.
+find_bin() {
+  if [ -x "$bin_cache/$1" ]; then echo "$bin_cache/$1"; return; fi
+  command -v "$1" 2>/dev/null || true
+}
+
+ensure_bin() { # name module version pkg [hook]
+  local name=$1 path
+  path=$(find_bin "$name")
+  if [ -n "$path" ]; then echo "$path"; return; fi
+  log "building $name $3 with Go (first run only; cached in $bin_cache)"
+  "$root/tools/infra/go-build.sh" "$2" "$3" "$4" "$bin_cache/$name" "${5:-}" >&2
+  echo "$bin_cache/$name"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds or the deadline passes.
+wait_until() {
+  local what=$1 deadline=$((SECONDS + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then log "timed out waiting for $what"; return 1; fi
+    sleep 0.2
+  done
+}
+
+pid_alive() { [ -f "$state/run/$1.pid" ] && kill -0 "$(cat "$state/run/$1.pid")" 2>/dev/null; }
+
+start() { # name command...
+  local name=$1; shift
+  nohup "$@" >>"$state/logs/$name.log" 2>&1 &
+  echo $! >"$state/run/$name.pid"
+}
+
+nats_ready() { curl -fs "http://127.0.0.1:$NATS_MONITOR_PORT/healthz?js-enabled-only=true" | grep -q '"ok"'; }
+mongo_ready() { node "$root/tools/infra/mongo-ping.js" "mongodb://127.0.0.1:$MONGO_PORT/"; }
+jaeger_ready() { curl -fs "http://127.0.0.1:$JAEGER_UI_PORT/" >/dev/null; }
+
+up_nats() {
+  if nats_ready; then log "NATS already running on $NATS_PORT"; return; fi
+  local bin; bin=$(ensure_bin nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION" .)
+  mkdir -p "$state/data/nats"
+  start nats "$bin" --jetstream --store_dir "$state/data/nats" --port "$NATS_PORT" \
+    --http_port "$NATS_MONITOR_PORT" --server_name keelson-dev
+  wait_until "NATS JetStream" 30 nats_ready
+  log "NATS $("$bin" --version | awk '{print $2}') with JetStream ready on $NATS_PORT"
+}
+
+up_ferretdb() {
+  if mongo_ready; then log "database already answering on $MONGO_PORT"; return; fi
+  local bin; bin=$(ensure_bin ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" cmd/ferretdb \
+    "echo $FERRETDB_VERSION > build/version/version.txt")
+  mkdir -p "$state/data/ferretdb" "$state/run/ferretdb"
+  start ferretdb "$bin" --handler=sqlite --sqlite-url="file:$state/data/ferretdb/" \
+    --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$state/run/ferretdb" \
+    --debug-addr=127.0.0.1:${FERRETDB_DEBUG_PORT:-8089} --telemetry=disable --log-level=warn
+  wait_until "FerretDB" 30 mongo_ready
+  log "FerretDB $FERRETDB_VERSION (SQLite) ready on $MONGO_PORT"
+}
+
+up_jaeger() {
+  [ "$KEELSON_JAEGER" = off ] && { log "Jaeger skipped (KEELSON_JAEGER=off)"; return; }
+  if jaeger_ready; then log "Jaeger already running (UI $JAEGER_UI_PORT)"; return; fi
+  local bin
+  if ! bin=$(ensure_bin jaeger github.com/jaegertracing/jaeger "$JAEGER_MODULE_VERSION" cmd/jaeger); then
+    log "Jaeger could not be built here; traces will not be exported (set KEELSON_JAEGER=off to silence)"
+    return
+  fi
+  start jaeger "$bin"
+  wait_until "Jaeger" 60 jaeger_ready
+  log "Jaeger v2 ready: UI http://127.0.0.1:$JAEGER_UI_PORT, OTLP 4317/4318"
+}
+
+stop() {
+  local name=$1
+  if pid_alive "$name"; then
+    local pid; pid=$(cat "$state/run/$name.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "stopped $name"
+  fi
+  rm -f "$state/run/$name.pid"
+}
+
+status() {
+  printf '%-10s %-8s %s\n' process state address
+  local s
+  s=down; nats_ready && s=ready; printf '%-10s %-8s %s\n' nats "$s" "nats://127.0.0.1:$NATS_PORT"
+  s=down; mongo_ready && s=ready; printf '%-10s %-8s %s\n' ferretdb "$s" "mongodb://127.0.0.1:$MONGO_PORT"
+  s=down; jaeger_ready && s=ready; printf '%-10s %-8s %s\n' jaeger "$s" "http://127.0.0.1:$JAEGER_UI_PORT"
+}
+
+case "${1:-}" in
+  up) up_nats; up_ferretdb; up_jaeger ;;
+  down) stop jaeger; stop ferretdb; stop nats ;;
+  status) status ;;
+  *) echo "usage: infra.sh up|down|status" >&2; exit 2 ;;
+esac
