@@ -1,0 +1,3 @@
+export * from './bootstrap';
+export * from './logger';
+export * from './nats-propagation';

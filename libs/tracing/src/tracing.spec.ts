@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { createLogger } from './logger';
+import { currentTraceId, withConsumerSpan, withProducerSpan, type HeaderCarrier } from './nats-propagation';
+
+class MapHeaders implements HeaderCarrier {
+  readonly values = new Map<string, string>();
+  get(key: string) {
+    return this.values.get(key) ?? '';
+  }
+  set(key: string, value: string) {
+    this.values.set(key, value);
+  }
+  keys() {
+    return [...this.values.keys()];
+  }
+}
+
+const exporter = new InMemorySpanExporter();
+
+beforeAll(() => {
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+});
+afterAll(() => {
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+beforeEach(() => exporter.reset());
+
+describe('trace context over NATS headers', () => {
+  it('makes the consumer span a child of the producer span, across a header round trip', async () => {
+    const headers = new MapHeaders();
+    await withProducerSpan('records.validated.credit', headers, { 'messaging.message.id': 'e1' }, async () => undefined);
+    expect(headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+
+    // Only the header text crosses the wire.
+    const received = new MapHeaders();
+    for (const key of headers.keys()) received.set(key, headers.get(key));
+    let traceIdInHandler: string | undefined;
+    await withConsumerSpan('records.validated.credit', received, {}, async () => {
+      traceIdInHandler = currentTraceId();
+    });
+
+    const [producer, consumer] = exporter.getFinishedSpans();
+    expect(producer.kind).toBe(SpanKind.PRODUCER);
+    expect(consumer.kind).toBe(SpanKind.CONSUMER);
+    expect(consumer.spanContext().traceId).toBe(producer.spanContext().traceId);
+    expect(consumer.parentSpanContext?.spanId).toBe(producer.spanContext().spanId);
+    expect(traceIdInHandler).toBe(producer.spanContext().traceId);
+    expect(producer.attributes['messaging.destination.name']).toBe('records.validated.credit');
+  });
+
+  it('marks the consumer span as failed when the handler throws, and rethrows', async () => {
+    await expect(withConsumerSpan('s', undefined, {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const [span] = exporter.getFinishedSpans();
+    expect(span.status).toEqual({ code: 2, message: 'boom' });
+  });
+});
+
+describe('logger', () => {
+  it('writes JSON lines carrying the active trace and span ids', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'test', destination });
+    logger.info('outside');
+    let traceId = '';
+    await withConsumerSpan('s', undefined, {}, async () => {
+      traceId = currentTraceId() ?? '';
+      logger.info('inside');
+    });
+    const [outside, inside] = lines.map((l) => JSON.parse(l));
+    expect(outside.trace_id).toBeUndefined();
+    expect(inside).toMatchObject({ level: 'info', msg: 'inside', service: 'test', trace_id: traceId });
+    expect(inside.span_id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
