@@ -16,7 +16,8 @@ export type StreamName =
   | 'ADVISORIES';
 
 export interface StreamSpec {
-  name: StreamName;
+  /** A StreamName for the catalogue; tests provision streams of their own. */
+  name: string;
   subjects: string[];
   description: string;
   /** How long messages are kept; 0 keeps them until a size limit applies. */
@@ -29,7 +30,7 @@ export interface StreamSpec {
 }
 
 export interface ConsumerSpec {
-  stream: StreamName;
+  stream: string;
   durable: string;
   filterSubjects: string[];
   description: string;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 let lastMs = 0;
 let sequence = 0;
@@ -22,6 +22,23 @@ export function uuidv7(now: number = Date.now()): string {
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
   bytes[8] = 0x80 | (bytes[8] & 0x3f);
+  return formatUuid(bytes);
+}
+
+/**
+ * A UUIDv7 whose random part is derived from a seed: the same fact always gets the same id, so
+ * two paths that report it (e.g. a handler's dead-letter and the crash sweeper's) publish with the
+ * same Nats-Msg-Id and JetStream keeps one.
+ */
+export function deterministicUuidv7(ms: number, seed: string): string {
+  const bytes = createHash('sha256').update(seed).digest().subarray(0, 16);
+  bytes.writeUIntBE(Math.max(0, Math.floor(ms)) % 2 ** 48, 0, 6);
+  bytes[6] = 0x70 | (bytes[6] & 0x0f);
+  bytes[8] = 0x80 | (bytes[8] & 0x3f);
+  return formatUuid(bytes);
+}
+
+function formatUuid(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -70,3 +70,11 @@ export function currentTraceId(): string | undefined {
   const ctx = trace.getActiveSpan()?.spanContext();
   return ctx && trace.isSpanContextValid(ctx) ? ctx.traceId : undefined;
 }
+
+/** Marks the active span failed without ending it, for errors a caller handles rather than throws. */
+export function recordSpanError(error: unknown): void {
+  const span = trace.getActiveSpan();
+  if (!span) return;
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}

@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { StreamName } from '../catalogue';
+
 import { envelopeSchema } from '../envelope';
 import { compileValidator, type Validator } from '../validation';
 
@@ -8,7 +8,7 @@ export interface EventDefinition<S extends TSchema = TSchema> {
   readonly type: string;
   /** NATS subject pattern; `*` tokens are the dataset, model or node name. */
   readonly subject: string;
-  readonly stream: StreamName;
+  readonly stream: string;
   readonly description: string;
   /** Shown in the published JSON Schemas for producers. */
   readonly producerFacing: boolean;
@@ -24,7 +24,7 @@ export type EventData<E extends EventDefinition> = Static<E['data']>;
 export function defineEvent<S extends TSchema>(def: {
   type: string;
   subject: string;
-  stream: StreamName;
+  stream: string;
   description: string;
   data: S;
   producerFacing?: boolean;

@@ -1,0 +1,3 @@
+export * from './connection';
+export * from './processed-event.repository';
+export * from './repository';
