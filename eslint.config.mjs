@@ -31,9 +31,16 @@ export default tseslint.config(
       // One public entry per lib: no deep imports into another project's src/.
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' }] },
+        {
+          patterns: [
+            { group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' },
+          ],
+        },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -44,7 +51,9 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: '@keelson/testing', message: '@keelson/testing is for tests only.' }],
-          patterns: [{ group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' }],
+          patterns: [
+            { group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' },
+          ],
         },
       ],
     },
@@ -53,7 +62,14 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', jest: 'readonly', console: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        jest: 'readonly',
+        console: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -4,21 +4,45 @@ import { env } from './settings';
 // Production points NATS_URL and MONGO_URL elsewhere; nothing else changes.
 
 export const natsSettings = () => ({
-  url: env.url('NATS_URL', { default: 'nats://127.0.0.1:4222', protocols: ['nats', 'tls', 'ws', 'wss'], description: 'NATS server(s), comma-separated for a cluster' }),
-  user: env.string('NATS_USER', { default: '', description: 'NATS user, if the server requires one' }),
-  password: env.string('NATS_PASSWORD', { default: '', secret: true, description: 'NATS password' }),
+  url: env.url('NATS_URL', {
+    default: 'nats://127.0.0.1:4222',
+    protocols: ['nats', 'tls', 'ws', 'wss'],
+    description: 'NATS server(s), comma-separated for a cluster',
+  }),
+  user: env.string('NATS_USER', {
+    default: '',
+    description: 'NATS user, if the server requires one',
+  }),
+  password: env.string('NATS_PASSWORD', {
+    default: '',
+    secret: true,
+    description: 'NATS password',
+  }),
   /** 1 locally; 3 in production so a stream survives the loss of a server. */
   replicas: env.integer('NATS_STREAM_REPLICAS', { default: 1, min: 1, max: 5 }),
 });
 
 export const mongoSettings = () => ({
-  url: env.url('MONGO_URL', { default: 'mongodb://127.0.0.1:27017/keelson', protocols: ['mongodb', 'mongodb+srv'], secret: true, description: 'MongoDB (or FerretDB) connection string' }),
+  url: env.url('MONGO_URL', {
+    default: 'mongodb://127.0.0.1:27017/keelson',
+    protocols: ['mongodb', 'mongodb+srv'],
+    secret: true,
+    description: 'MongoDB (or FerretDB) connection string',
+  }),
   /** Index builds are explicit outside development; see libs/persistence. */
   autoIndex: env.boolean('MONGO_AUTO_INDEX', { default: false }),
 });
 
 export const telemetrySettings = () => ({
-  otlpEndpoint: env.url('OTEL_EXPORTER_OTLP_ENDPOINT', { default: 'http://127.0.0.1:4318', protocols: ['http', 'https'] }),
-  tracesEnabled: env.boolean('KEELSON_TRACING', { default: true, description: 'export traces over OTLP' }),
-  logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, { default: 'info' }),
+  otlpEndpoint: env.url('OTEL_EXPORTER_OTLP_ENDPOINT', {
+    default: 'http://127.0.0.1:4318',
+    protocols: ['http', 'https'],
+  }),
+  tracesEnabled: env.boolean('KEELSON_TRACING', {
+    default: true,
+    description: 'export traces over OTLP',
+  }),
+  logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, {
+    default: 'info',
+  }),
 });

@@ -11,6 +11,11 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 @Module({})
 export class KeelsonConfigModule {
   static forRoot(config: object): DynamicModule {
-    return { module: KeelsonConfigModule, global: true, providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] };
+    return {
+      module: KeelsonConfigModule,
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
   }
 }

@@ -5,7 +5,10 @@ import { env } from './settings';
 const appConfig = defineConfig('ingestion', {
   nats: natsSettings(),
   mongo: mongoSettings(),
-  http: { port: env.port('INGESTION_HTTP_PORT', 8082), maxBatch: env.integer('INGESTION_MAX_BATCH', { default: 1000, min: 1, max: 10_000 }) },
+  http: {
+    port: env.port('INGESTION_HTTP_PORT', 8082),
+    maxBatch: env.integer('INGESTION_MAX_BATCH', { default: 1000, min: 1, max: 10_000 }),
+  },
   retryDelayMs: env.durationMs('RETRY_DELAY', { default: 1_000 }),
   mode: env.oneOf('MODE', ['fast', 'safe'] as const, { default: 'safe' }),
 });
@@ -31,7 +34,13 @@ describe('defineConfig', () => {
   });
 
   it('parses values from the environment', () => {
-    const config = appConfig.load({ NATS_URL: 'nats://a:4222,nats://b:4222', INGESTION_HTTP_PORT: '9000', RETRY_DELAY: '2m', MODE: 'fast', MONGO_AUTO_INDEX: 'yes' });
+    const config = appConfig.load({
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      INGESTION_HTTP_PORT: '9000',
+      RETRY_DELAY: '2m',
+      MODE: 'fast',
+      MONGO_AUTO_INDEX: 'yes',
+    });
     expect(config.nats.url).toBe('nats://a:4222,nats://b:4222');
     expect(config.http.port).toBe(9000);
     expect(config.retryDelayMs).toBe(120_000);
@@ -40,8 +49,20 @@ describe('defineConfig', () => {
   });
 
   it('names every bad variable, its value and the reason, in one readable error', () => {
-    const error = loadError({ NATS_URL: 'http://x', INGESTION_HTTP_PORT: 'eighty', INGESTION_MAX_BATCH: '0', RETRY_DELAY: 'soon', MODE: 'turbo' });
-    expect(error.problems.map((p) => p.variable)).toEqual(['NATS_URL', 'INGESTION_HTTP_PORT', 'INGESTION_MAX_BATCH', 'RETRY_DELAY', 'MODE']);
+    const error = loadError({
+      NATS_URL: 'http://x',
+      INGESTION_HTTP_PORT: 'eighty',
+      INGESTION_MAX_BATCH: '0',
+      RETRY_DELAY: 'soon',
+      MODE: 'turbo',
+    });
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      'NATS_URL',
+      'INGESTION_HTTP_PORT',
+      'INGESTION_MAX_BATCH',
+      'RETRY_DELAY',
+      'MODE',
+    ]);
     expect(error.message).toBe(
       [
         'Invalid configuration for ingestion (5 problems):',
@@ -66,6 +87,8 @@ describe('defineConfig', () => {
   });
 
   it('lists the variables it reads', () => {
-    expect(appConfig.variables().map((v) => v.variable)).toEqual(expect.arrayContaining(['NATS_URL', 'MONGO_URL', 'INGESTION_HTTP_PORT']));
+    expect(appConfig.variables().map((v) => v.variable)).toEqual(
+      expect.arrayContaining(['NATS_URL', 'MONGO_URL', 'INGESTION_HTTP_PORT']),
+    );
   });
 });

@@ -6,7 +6,11 @@ export interface ConfigShape {
 
 /** The typed object a shape produces: every Setting<T> becomes T, nesting kept. */
 export type ConfigOf<S extends ConfigShape> = {
-  readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : S[K] extends ConfigShape ? ConfigOf<S[K]> : never;
+  readonly [K in keyof S]: S[K] extends Setting<infer T>
+    ? T
+    : S[K] extends ConfigShape
+      ? ConfigOf<S[K]>
+      : never;
 };
 
 export interface ConfigProblem {
@@ -21,8 +25,13 @@ export class ConfigError extends Error {
     readonly app: string,
     readonly problems: ConfigProblem[],
   ) {
-    const lines = problems.map((p) => `  - ${p.variable}${p.value === undefined ? '' : `=${JSON.stringify(p.value)}`} ${p.reason}`);
-    super(`Invalid configuration for ${app} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    const lines = problems.map(
+      (p) =>
+        `  - ${p.variable}${p.value === undefined ? '' : `=${JSON.stringify(p.value)}`} ${p.reason}`,
+    );
+    super(
+      `Invalid configuration for ${app} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -65,7 +74,11 @@ export function defineConfig<S extends ConfigShape>(app: string, shape: S): Conf
             out[key] = parsed.value;
           } else {
             const raw = env[value.variable];
-            problems.push({ variable: value.variable, value: raw === undefined || value.secret ? undefined : raw, reason: parsed.reason });
+            problems.push({
+              variable: value.variable,
+              value: raw === undefined || value.secret ? undefined : raw,
+              reason: parsed.reason,
+            });
           }
         }
         return Object.freeze(out);

@@ -18,7 +18,11 @@ interface Options<T> {
   secret?: boolean;
 }
 
-function setting<T>(variable: string, opts: Options<T>, parse: (raw: string) => Parsed<T>): Setting<T> {
+function setting<T>(
+  variable: string,
+  opts: Options<T>,
+  parse: (raw: string) => Parsed<T>,
+): Setting<T> {
   return {
     variable,
     description: opts.description ?? '',
@@ -26,7 +30,9 @@ function setting<T>(variable: string, opts: Options<T>, parse: (raw: string) => 
     read(env) {
       const raw = env[variable];
       if (raw === undefined || raw.trim() === '') {
-        return opts.default === undefined ? { ok: false, reason: 'is required but not set' } : { ok: true, value: opts.default };
+        return opts.default === undefined
+          ? { ok: false, reason: 'is required but not set' }
+          : { ok: true, value: opts.default };
       }
       return parse(raw.trim());
     },
@@ -45,20 +51,30 @@ function parseInteger(raw: string, min: number, max: number): Parsed<number> {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 export const env = {
-  string(variable: string, opts: Options<string> & { pattern?: RegExp; hint?: string } = {}): Setting<string> {
+  string(
+    variable: string,
+    opts: Options<string> & { pattern?: RegExp; hint?: string } = {},
+  ): Setting<string> {
     return setting(variable, opts, (raw) =>
-      !opts.pattern || opts.pattern.test(raw) ? ok(raw) : fail(`must be ${opts.hint ?? `like ${opts.pattern}`}`),
+      !opts.pattern || opts.pattern.test(raw)
+        ? ok(raw)
+        : fail(`must be ${opts.hint ?? `like ${opts.pattern}`}`),
     );
   },
 
-  integer(variable: string, opts: Options<number> & { min?: number; max?: number } = {}): Setting<number> {
+  integer(
+    variable: string,
+    opts: Options<number> & { min?: number; max?: number } = {},
+  ): Setting<number> {
     const min = opts.min ?? Number.MIN_SAFE_INTEGER;
     const max = opts.max ?? Number.MAX_SAFE_INTEGER;
     return setting(variable, opts, (raw) => parseInteger(raw, min, max));
   },
 
   port(variable: string, defaultPort: number, description?: string): Setting<number> {
-    return setting(variable, { default: defaultPort, description }, (raw) => parseInteger(raw, 1, 65_535));
+    return setting(variable, { default: defaultPort, description }, (raw) =>
+      parseInteger(raw, 1, 65_535),
+    );
   },
 
   boolean(variable: string, opts: Options<boolean> = {}): Setting<boolean> {
@@ -70,9 +86,15 @@ export const env = {
     });
   },
 
-  oneOf<const V extends string>(variable: string, values: readonly V[], opts: Options<V> = {}): Setting<V> {
+  oneOf<const V extends string>(
+    variable: string,
+    values: readonly V[],
+    opts: Options<V> = {},
+  ): Setting<V> {
     return setting(variable, opts, (raw) =>
-      (values as readonly string[]).includes(raw) ? ok(raw as V) : fail(`must be one of ${values.join(', ')}`),
+      (values as readonly string[]).includes(raw)
+        ? ok(raw as V)
+        : fail(`must be one of ${values.join(', ')}`),
     );
   },
 
@@ -89,7 +111,9 @@ export const env = {
         }
         const protocol = url.protocol.replace(/:$/, '');
         if (opts.protocols && !opts.protocols.includes(protocol)) {
-          return fail(`must be a URL starting with ${opts.protocols.map((p) => `${p}://`).join(' or ')}`);
+          return fail(
+            `must be a URL starting with ${opts.protocols.map((p) => `${p}://`).join(' or ')}`,
+          );
         }
       }
       return ok(raw);
@@ -108,6 +132,13 @@ export const env = {
 
   /** Comma-separated values. */
   list(variable: string, opts: Options<string[]> = {}): Setting<string[]> {
-    return setting(variable, opts, (raw) => ok(raw.split(',').map((s) => s.trim()).filter(Boolean)));
+    return setting(variable, opts, (raw) =>
+      ok(
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    );
   },
 };

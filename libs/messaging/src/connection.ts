@@ -1,5 +1,10 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { Logger } from '@keelson/tracing';
 
 export interface NatsOptions {
@@ -41,7 +46,10 @@ export async function connectNats(options: NatsOptions): Promise<Messaging> {
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'ping' || status.type === 'staleConnection') continue;
-        logger.info({ nats: status.type, server: 'server' in status ? status.server : undefined }, `nats ${status.type}`);
+        logger.info(
+          { nats: status.type, server: 'server' in status ? status.server : undefined },
+          `nats ${status.type}`,
+        );
       }
     })();
   }

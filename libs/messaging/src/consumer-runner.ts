@@ -1,9 +1,24 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { AnyEnvelope, compileValidator, eventForSubject, EVENTS, formatIssues, subjectMatches, type CloudEvent, type ConsumerSpec, type EventDefinition } from '@keelson/schemas';
+import {
+  AnyEnvelope,
+  compileValidator,
+  eventForSubject,
+  EVENTS,
+  formatIssues,
+  subjectMatches,
+  type CloudEvent,
+  type ConsumerSpec,
+  type EventDefinition,
+} from '@keelson/schemas';
 import { recordSpanError, withConsumerSpan, type Logger } from '@keelson/tracing';
 import { decodeJson } from './codec';
 import type { DeadLetterPublisher, DeadLetterReason } from './dead-letter';
-import { TerminalError, uncoveredSubjects, type HandlerBinding, type MessageContext } from './handlers';
+import {
+  TerminalError,
+  uncoveredSubjects,
+  type HandlerBinding,
+  type MessageContext,
+} from './handlers';
 
 export interface ConsumerRunnerOptions {
   js: JetStreamClient;
@@ -47,7 +62,9 @@ export class ConsumerRunner {
   constructor(private readonly options: ConsumerRunnerOptions) {
     const missing = uncoveredSubjects(options.consumer.filterSubjects, options.handlers);
     if (missing.length > 0) {
-      throw new Error(`consumer ${options.consumer.durable} receives ${missing.join(', ')} but no handler serves ${missing.length === 1 ? 'it' : 'them'}`);
+      throw new Error(
+        `consumer ${options.consumer.durable} receives ${missing.join(', ')} but no handler serves ${missing.length === 1 ? 'it' : 'them'}`,
+      );
     }
     this.concurrency = Math.max(1, options.concurrency ?? 16);
   }
@@ -58,12 +75,18 @@ export class ConsumerRunner {
 
   async start(): Promise<void> {
     if (this.loop) throw new Error(`${this.name} already started`);
-    const consumer = await this.options.js.consumers.get(this.options.consumer.stream, this.options.consumer.durable);
+    const consumer = await this.options.js.consumers.get(
+      this.options.consumer.stream,
+      this.options.consumer.durable,
+    );
     // Pull a little ahead of the handlers so they never wait on a round trip, but not so far that
     // buffered messages sit out their ack wait on a slow handler.
     this.messages = await consumer.consume({ max_messages: Math.max(this.concurrency * 2, 8) });
     this.loop = this.run(this.messages);
-    this.options.logger?.info({ consumer: this.name, concurrency: this.concurrency }, 'consumer started');
+    this.options.logger?.info(
+      { consumer: this.name, concurrency: this.concurrency },
+      'consumer started',
+    );
   }
 
   /** Stops pulling, waits for in-flight handlers to finish and acknowledge, then returns. */
@@ -95,16 +118,24 @@ export class ConsumerRunner {
     if (!binding) return this.reject(msg, `no handler for subject ${msg.subject}`);
     let payload = decoded.value;
     if ((this.options.format ?? 'cloudevent') === 'cloudevent') {
-      const definition = binding.event ?? eventForSubject(msg.subject, this.options.events ?? EVENTS);
+      const definition =
+        binding.event ?? eventForSubject(msg.subject, this.options.events ?? EVENTS);
       const checked = definition ? definition.validate(payload) : validateAnyEnvelope(payload);
       if (!checked.ok) return this.reject(msg, `invalid event: ${formatIssues(checked.issues)}`);
       payload = checked.value;
     }
 
     const event = payload as CloudEvent<unknown>;
-    const attributes = { 'messaging.consumer.group.name': this.options.consumer.durable, 'messaging.message.id': event?.id ?? '', 'messaging.nats.delivery_count': msg.info.deliveryCount };
+    const attributes = {
+      'messaging.consumer.group.name': this.options.consumer.durable,
+      'messaging.message.id': event?.id ?? '',
+      'messaging.nats.delivery_count': msg.info.deliveryCount,
+    };
     await withConsumerSpan(msg.subject, msg.headers, attributes, async () => {
-      const heartbeat = setInterval(() => msg.working(), Math.max(100, Math.floor(this.options.consumer.ackWaitMs / 3)));
+      const heartbeat = setInterval(
+        () => msg.working(),
+        Math.max(100, Math.floor(this.options.consumer.ackWaitMs / 3)),
+      );
       try {
         await binding.handle(event as CloudEvent<never>, this.contextFor(msg));
         msg.ack();
@@ -119,13 +150,25 @@ export class ConsumerRunner {
   }
 
   private contextFor(msg: JsMsg): MessageContext {
-    return { subject: msg.subject, streamSequence: msg.info.streamSequence, deliveryCount: msg.info.deliveryCount, headers: msg.headers, working: () => msg.working() };
+    return {
+      subject: msg.subject,
+      streamSequence: msg.info.streamSequence,
+      deliveryCount: msg.info.deliveryCount,
+      headers: msg.headers,
+      working: () => msg.working(),
+    };
   }
 
   private async onFailure(msg: JsMsg, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const deliveries = msg.info.deliveryCount;
-    const log = { consumer: this.name, subject: msg.subject, seq: msg.info.streamSequence, deliveries, err: message };
+    const log = {
+      consumer: this.name,
+      subject: msg.subject,
+      seq: msg.info.streamSequence,
+      deliveries,
+      err: message,
+    };
     if (error instanceof TerminalError || deliveries >= this.options.consumer.maxDeliver) {
       this.options.logger?.error(log, 'handler failed for the last time; dead-lettering');
       await this.deadLetter(msg, 'handler-failed', message);
@@ -141,7 +184,10 @@ export class ConsumerRunner {
   /** An event that can never be handled as sent: kept in the DLQ with its reasons, never retried. */
   private async reject(msg: JsMsg, reason: string): Promise<void> {
     this.stats.invalid++;
-    this.options.logger?.warn({ consumer: this.name, subject: msg.subject, seq: msg.info.streamSequence, reason }, 'rejected invalid message');
+    this.options.logger?.warn(
+      { consumer: this.name, subject: msg.subject, seq: msg.info.streamSequence, reason },
+      'rejected invalid message',
+    );
     await this.deadLetter(msg, 'invalid-event', reason);
   }
 
@@ -166,7 +212,10 @@ export class ConsumerRunner {
     } catch (dlqError) {
       // The DLQ is unreachable: leave the message to JetStream. Redelivery retries the whole path,
       // and once max_deliver is spent the max-deliveries advisory brings it to the sweeper.
-      this.options.logger?.error({ consumer: this.name, seq: msg.info.streamSequence, err: (dlqError as Error).message }, 'dead-lettering failed; leaving message for redelivery');
+      this.options.logger?.error(
+        { consumer: this.name, seq: msg.info.streamSequence, err: (dlqError as Error).message },
+        'dead-lettering failed; leaving message for redelivery',
+      );
       msg.nak(this.options.consumer.retryBackoffMs[0]);
     }
   }

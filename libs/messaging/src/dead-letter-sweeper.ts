@@ -22,7 +22,13 @@ interface MaxDeliveriesAdvisory {
 export class DeadLetterSweeper {
   private readonly runner: ConsumerRunner;
 
-  constructor(options: { js: JetStreamClient; jsm: JetStreamManager; deadLetters: DeadLetterPublisher; logger?: Logger; consumer?: ConsumerSpec }) {
+  constructor(options: {
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    deadLetters: DeadLetterPublisher;
+    logger?: Logger;
+    consumer?: ConsumerSpec;
+  }) {
     const spec = options.consumer ?? consumerSpec('dead-letter-sweeper');
     this.runner = new ConsumerRunner({
       js: options.js,
@@ -36,8 +42,23 @@ export class DeadLetterSweeper {
           subject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>',
           handle: async (payload: unknown) => {
             const advisory = payload as MaxDeliveriesAdvisory;
-            const stored = await options.jsm.streams.getMessage(advisory.stream, { seq: advisory.stream_seq });
-            options.logger?.warn({ stream: advisory.stream, consumer: advisory.consumer, seq: advisory.stream_seq, deliveries: advisory.deliveries, found: stored !== null }, 'message ran out of deliveries without a verdict');
+            const stored = await options.jsm.streams
+              .getMessage(advisory.stream, { seq: advisory.stream_seq })
+              .catch((error: Error) => {
+                // The whole stream is gone: record what the advisory says rather than retry forever.
+                if (/stream not found/i.test(error.message)) return null;
+                throw error;
+              });
+            options.logger?.warn(
+              {
+                stream: advisory.stream,
+                consumer: advisory.consumer,
+                seq: advisory.stream_seq,
+                deliveries: advisory.deliveries,
+                found: stored !== null,
+              },
+              'message ran out of deliveries without a verdict',
+            );
             await options.deadLetters.deadLetter(
               {
                 stream: advisory.stream,

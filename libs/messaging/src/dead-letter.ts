@@ -1,5 +1,10 @@
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { DeadLettered, deadLetterSubject, deterministicUuidv7, type EventData } from '@keelson/schemas';
+import {
+  DeadLettered,
+  deadLetterSubject,
+  deterministicUuidv7,
+  type EventData,
+} from '@keelson/schemas';
 import { decodeJson } from './codec';
 import type { EventPublisher, PublishResult } from './publisher';
 
@@ -32,9 +37,16 @@ export function headersToRecord(headers: MsgHdrs | undefined): Record<string, st
 export class DeadLetterPublisher {
   constructor(private readonly publisher: EventPublisher) {}
 
-  deadLetter(message: FailedMessage, reason: DeadLetterReason, error: string): Promise<PublishResult> {
+  deadLetter(
+    message: FailedMessage,
+    reason: DeadLetterReason,
+    error: string,
+  ): Promise<PublishResult> {
     const decoded = decodeJson(message.data);
-    const eventId = decoded.ok && typeof (decoded.value as { id?: unknown })?.id === 'string' ? (decoded.value as { id: string }).id : undefined;
+    const eventId =
+      decoded.ok && typeof (decoded.value as { id?: unknown })?.id === 'string'
+        ? (decoded.value as { id: string }).id
+        : undefined;
     const data: EventData<typeof DeadLettered> = {
       reason,
       stream: message.stream,
@@ -51,7 +63,10 @@ export class DeadLetterPublisher {
     return this.publisher.publish(DeadLettered, data, {
       natsSubject: deadLetterSubject(message.stream, message.consumer),
       subject: message.consumer,
-      id: deterministicUuidv7(message.storedAtMs, `dlq:${message.stream}:${message.consumer}:${message.streamSequence}`),
+      id: deterministicUuidv7(
+        message.storedAtMs,
+        `dlq:${message.stream}:${message.consumer}:${message.streamSequence}`,
+      ),
     });
   }
 }

@@ -11,7 +11,10 @@ export interface MessageContext {
   working(): void;
 }
 
-export type EventHandler<T = unknown> = (event: CloudEvent<T>, context: MessageContext) => Promise<void> | void;
+export type EventHandler<T = unknown> = (
+  event: CloudEvent<T>,
+  context: MessageContext,
+) => Promise<void> | void;
 
 export interface HandlerBinding {
   /** A NATS subject pattern the handler serves. */
@@ -47,6 +50,9 @@ export function patternCovers(pattern: string, filter: string): boolean {
 }
 
 /** Filter subjects that no handler covers: non-empty means the service must not start. */
-export function uncoveredSubjects(filterSubjects: readonly string[], handlers: readonly Pick<HandlerBinding, 'subject'>[]): string[] {
+export function uncoveredSubjects(
+  filterSubjects: readonly string[],
+  handlers: readonly Pick<HandlerBinding, 'subject'>[],
+): string[] {
   return filterSubjects.filter((f) => !handlers.some((h) => patternCovers(h.subject, f)));
 }

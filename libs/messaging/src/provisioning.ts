@@ -1,4 +1,12 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Catalogue, ConsumerSpec, KvBucketSpec, StreamSpec } from '@keelson/schemas';
@@ -14,7 +22,10 @@ export interface ProvisionReport {
   unchanged: string[];
 }
 
-function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {
+function streamConfig(
+  spec: StreamSpec,
+  replicas: number,
+): Partial<StreamConfig> & { name: string } {
   return {
     name: spec.name,
     subjects: [...spec.subjects],
@@ -50,7 +61,11 @@ async function exists<T>(lookup: () => Promise<T>): Promise<T | undefined> {
   try {
     return await lookup();
   } catch (e) {
-    if ((e as { code?: number; status?: number }).status === 404 || /not found/i.test((e as Error).message)) return undefined;
+    if (
+      (e as { code?: number; status?: number }).status === 404 ||
+      /not found/i.test((e as Error).message)
+    )
+      return undefined;
     throw e;
   }
 }
@@ -59,7 +74,12 @@ async function exists<T>(lookup: () => Promise<T>): Promise<T | undefined> {
  * Makes NATS match the catalogue: creates missing streams, consumers and KV buckets and updates the
  * configuration of existing ones. Safe to run on every start of every service, concurrently.
  */
-export async function provision(nc: NatsConnection, jsm: JetStreamManager, catalogue: Partial<Catalogue>, options: ProvisionOptions = {}): Promise<ProvisionReport> {
+export async function provision(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  catalogue: Partial<Catalogue>,
+  options: ProvisionOptions = {},
+): Promise<ProvisionReport> {
   const replicas = options.replicas ?? 1;
   const report: ProvisionReport = { created: [], updated: [], unchanged: [] };
 
@@ -81,7 +101,12 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, catal
     const name = `consumer ${spec.stream}/${spec.durable}`;
     if (!info) {
       await createOrAccept(() =>
-        jsm.consumers.add(spec.stream, { ...wanted, durable_name: spec.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All }),
+        jsm.consumers.add(spec.stream, {
+          ...wanted,
+          durable_name: spec.durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+        }),
       );
       report.created.push(name);
     } else if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
@@ -94,16 +119,32 @@ export async function provision(nc: NatsConnection, jsm: JetStreamManager, catal
   return report;
 }
 
-async function provisionBucket(nc: NatsConnection, jsm: JetStreamManager, spec: KvBucketSpec, replicas: number, report: ProvisionReport) {
+async function provisionBucket(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  spec: KvBucketSpec,
+  replicas: number,
+  report: ProvisionReport,
+) {
   const streamName = `KV_${spec.bucket}`;
   const info = await exists(() => jsm.streams.info(streamName));
   if (!info) {
-    await new Kvm(nc).create(spec.bucket, { history: spec.history, ttl: spec.ttlMs, replicas, description: spec.description });
+    await new Kvm(nc).create(spec.bucket, {
+      history: spec.history,
+      ttl: spec.ttlMs,
+      replicas,
+      description: spec.description,
+    });
     report.created.push(`kv ${spec.bucket}`);
     return;
   }
   // A bucket is a stream underneath: history is max_msgs_per_subject, ttl is max_age.
-  const wanted = { max_msgs_per_subject: spec.history, max_age: nanos(spec.ttlMs), num_replicas: replicas, description: spec.description };
+  const wanted = {
+    max_msgs_per_subject: spec.history,
+    max_age: nanos(spec.ttlMs),
+    num_replicas: replicas,
+    description: spec.description,
+  };
   if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
     await jsm.streams.update(streamName, { ...info.config, ...wanted });
     report.updated.push(`kv ${spec.bucket}`);

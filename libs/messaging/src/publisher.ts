@@ -1,6 +1,15 @@
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
-import { createEvent, formatIssues, subjectFor, subjectMatches, type CloudEvent, type EventData, type EventDefinition, type ValidationIssue } from '@keelson/schemas';
+import {
+  createEvent,
+  formatIssues,
+  subjectFor,
+  subjectMatches,
+  type CloudEvent,
+  type EventData,
+  type EventDefinition,
+  type ValidationIssue,
+} from '@keelson/schemas';
 import { withProducerSpan } from '@keelson/tracing';
 import { encodeJson } from './codec';
 
@@ -48,32 +57,65 @@ export class EventPublisher {
     private readonly source: string,
   ) {}
 
-  async publish<E extends EventDefinition>(definition: E, data: EventData<E>, options: PublishOptions = {}): Promise<PublishResult> {
+  async publish<E extends EventDefinition>(
+    definition: E,
+    data: EventData<E>,
+    options: PublishOptions = {},
+  ): Promise<PublishResult> {
     const checked = definition.validateData(data);
     if (!checked.ok) throw new EventValidationError(definition.type, checked.issues);
     const natsSubject = natsSubjectFor(definition, options);
-    const event = createEvent({ type: definition.type, source: this.source, data, subject: options.subject, id: options.id });
+    const event = createEvent({
+      type: definition.type,
+      source: this.source,
+      data,
+      subject: options.subject,
+      id: options.id,
+    });
     return this.publishEnvelope(natsSubject, event, options);
   }
 
   /** Sends an already-built envelope (for replays and relays); the caller vouches for its shape. */
-  async publishEnvelope(natsSubject: string, event: CloudEvent<unknown>, options: Pick<PublishOptions, 'headers' | 'timeoutMs'> = {}): Promise<PublishResult> {
+  async publishEnvelope(
+    natsSubject: string,
+    event: CloudEvent<unknown>,
+    options: Pick<PublishOptions, 'headers' | 'timeoutMs'> = {},
+  ): Promise<PublishResult> {
     return this.publishRaw(natsSubject, encodeJson(event), event.id, event.type, options);
   }
 
   /** Sends bytes as they are, with the message id and trace headers; for dead letters and replays. */
-  async publishRaw(natsSubject: string, payload: Uint8Array, msgId: string, eventType: string, options: Pick<PublishOptions, 'headers' | 'timeoutMs'> = {}): Promise<PublishResult> {
+  async publishRaw(
+    natsSubject: string,
+    payload: Uint8Array,
+    msgId: string,
+    eventType: string,
+    options: Pick<PublishOptions, 'headers' | 'timeoutMs'> = {},
+  ): Promise<PublishResult> {
     const hdrs: MsgHdrs = natsHeaders();
     for (const [k, v] of Object.entries(options.headers ?? {})) hdrs.set(k, v);
-    return withProducerSpan(natsSubject, hdrs, { 'messaging.message.id': msgId, 'cloudevents.event_type': eventType }, async () => {
-      const ack: PubAck = await this.js.publish(natsSubject, payload, { msgID: msgId, headers: hdrs, timeout: options.timeoutMs ?? 5_000 });
-      return { id: msgId, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
-    });
+    return withProducerSpan(
+      natsSubject,
+      hdrs,
+      { 'messaging.message.id': msgId, 'cloudevents.event_type': eventType },
+      async () => {
+        const ack: PubAck = await this.js.publish(natsSubject, payload, {
+          msgID: msgId,
+          headers: hdrs,
+          timeout: options.timeoutMs ?? 5_000,
+        });
+        return { id: msgId, stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+      },
+    );
   }
 }
 
 function natsSubjectFor(definition: EventDefinition, options: PublishOptions): string {
-  const subject = options.natsSubject ?? (definition.subject.includes('*') ? subjectFor(definition.subject, options.subject ?? '') : definition.subject);
+  const subject =
+    options.natsSubject ??
+    (definition.subject.includes('*')
+      ? subjectFor(definition.subject, options.subject ?? '')
+      : definition.subject);
   if (!subjectMatches(definition.subject, subject)) {
     throw new Error(`${definition.type} is published on ${definition.subject}, not on ${subject}`);
   }

@@ -19,8 +19,16 @@ describe('consumer runner against a real JetStream server', () => {
 
     await waitFor('3 events handled', () => seen.length === 3);
     expect(seen.map((e) => e.data.n).sort()).toEqual([1, 2, 3]);
-    expect(seen[0]).toMatchObject({ specversion: '1.0', type: 'keelson.test.ping', source: 'test/int', subject: 'ping' });
-    await waitFor('no unacknowledged messages', async () => (await f.consumerInfo()).num_ack_pending === 0);
+    expect(seen[0]).toMatchObject({
+      specversion: '1.0',
+      type: 'keelson.test.ping',
+      source: 'test/int',
+      subject: 'ping',
+    });
+    await waitFor(
+      'no unacknowledged messages',
+      async () => (await f.consumerInfo()).num_ack_pending === 0,
+    );
   });
 
   it('drops a duplicate publish inside the duplicate window', async () => {
@@ -36,15 +44,20 @@ describe('consumer runner against a real JetStream server', () => {
     f = await messagingFixture({ maxDeliver: 5, retryBackoffMs: [300, 600] });
     const deliveries: Array<{ count: number; at: number }> = [];
     const effects = new Map<string, number>();
-    await f.runner(async (e: Ping, ctx) => {
-      deliveries.push({ count: ctx.deliveryCount, at: Date.now() });
-      if (ctx.deliveryCount < 3) throw new Error(`transient failure ${ctx.deliveryCount}`);
-      effects.set(e.id, (effects.get(e.id) ?? 0) + 1);
-    }).start();
+    await f
+      .runner(async (e: Ping, ctx) => {
+        deliveries.push({ count: ctx.deliveryCount, at: Date.now() });
+        if (ctx.deliveryCount < 3) throw new Error(`transient failure ${ctx.deliveryCount}`);
+        effects.set(e.id, (effects.get(e.id) ?? 0) + 1);
+      })
+      .start();
     const { id } = await f.publisher.publish(f.Ping, { n: 7 }, { subject: 'ping' });
 
     await waitFor('the third delivery to succeed', () => effects.size === 1);
-    await waitFor('the message to be acknowledged', async () => (await f.consumerInfo()).num_ack_pending === 0);
+    await waitFor(
+      'the message to be acknowledged',
+      async () => (await f.consumerInfo()).num_ack_pending === 0,
+    );
     expect(deliveries.map((d) => d.count)).toEqual([1, 2, 3]);
     // nak(delay) holds each redelivery back at least as long as the backoff list says.
     expect(deliveries[1].at - deliveries[0].at).toBeGreaterThanOrEqual(290);
@@ -56,11 +69,17 @@ describe('consumer runner against a real JetStream server', () => {
   it('dead-letters a message that always fails exactly once, with its error and original headers', async () => {
     f = await messagingFixture({ maxDeliver: 3, retryBackoffMs: [100] });
     let calls = 0;
-    await f.runner(async () => {
-      calls++;
-      throw new Error('database said no');
-    }).start();
-    const published = await f.publisher.publish(f.Ping, { n: 42 }, { subject: 'ping', headers: { 'x-tenant': 'acme' } });
+    await f
+      .runner(async () => {
+        calls++;
+        throw new Error('database said no');
+      })
+      .start();
+    const published = await f.publisher.publish(
+      f.Ping,
+      { n: 42 },
+      { subject: 'ping', headers: { 'x-tenant': 'acme' } },
+    );
 
     const [entry, ...others] = await waitFor('a dead letter', async () => {
       const entries = await f.deadLettersOf();
@@ -94,23 +113,49 @@ describe('consumer runner against a real JetStream server', () => {
   it('dead-letters at once on a TerminalError', async () => {
     f = await messagingFixture({ maxDeliver: 5 });
     let calls = 0;
-    await f.runner(async () => {
-      calls++;
-      throw new TerminalError('model 9 does not exist');
-    }).start();
+    await f
+      .runner(async () => {
+        calls++;
+        throw new TerminalError('model 9 does not exist');
+      })
+      .start();
     await f.publisher.publish(f.Ping, { n: 1 }, { subject: 'ping' });
-    const entries = await waitFor('a dead letter', async () => ((await f.deadLettersOf()).length === 1 ? f.deadLettersOf() : undefined));
+    const entries = await waitFor('a dead letter', async () =>
+      (await f.deadLettersOf()).length === 1 ? f.deadLettersOf() : undefined,
+    );
     expect(calls).toBe(1);
-    expect(entries[0].data).toMatchObject({ reason: 'handler-failed', deliveryCount: 1, error: 'model 9 does not exist' });
+    expect(entries[0].data).toMatchObject({
+      reason: 'handler-failed',
+      deliveryCount: 1,
+      error: 'model 9 does not exist',
+    });
   });
 
   it('rejects invalid events with their reasons and keeps serving', async () => {
     f = await messagingFixture();
     const seen: Ping[] = [];
     await f.runner(async (e: Ping) => void seen.push(e)).start();
-    await f.publisher.publishRaw(f.subject, new TextEncoder().encode('{not json'), 'raw-1', 'garbage');
-    const badEnvelope = { specversion: '1.0', id: '0193b3c2-7a5e-7c3d-8f00-1234567890ab', source: 's', type: 'keelson.test.ping', time: new Date().toISOString(), datacontenttype: 'application/json', data: { n: 'seven' } };
-    await f.publisher.publishRaw(f.subject, encodeJson(badEnvelope), badEnvelope.id, badEnvelope.type);
+    await f.publisher.publishRaw(
+      f.subject,
+      new TextEncoder().encode('{not json'),
+      'raw-1',
+      'garbage',
+    );
+    const badEnvelope = {
+      specversion: '1.0',
+      id: '0193b3c2-7a5e-7c3d-8f00-1234567890ab',
+      source: 's',
+      type: 'keelson.test.ping',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: { n: 'seven' },
+    };
+    await f.publisher.publishRaw(
+      f.subject,
+      encodeJson(badEnvelope),
+      badEnvelope.id,
+      badEnvelope.type,
+    );
     await f.publisher.publish(f.Ping, { n: 8 }, { subject: 'ping' });
 
     await waitFor('the valid event to be handled', () => seen.length === 1);
@@ -129,12 +174,14 @@ describe('consumer runner against a real JetStream server', () => {
     f = await messagingFixture({ ackWaitMs: 1_000 });
     const deliveries: number[] = [];
     let done = false;
-    await f.runner(async (_e: Ping, ctx) => {
-      deliveries.push(ctx.deliveryCount);
-      // Three ack waits long: without heartbeats JetStream would redeliver twice meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-      done = true;
-    }).start();
+    await f
+      .runner(async (_e: Ping, ctx) => {
+        deliveries.push(ctx.deliveryCount);
+        // Three ack waits long: without heartbeats JetStream would redeliver twice meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        done = true;
+      })
+      .start();
     await f.publisher.publish(f.Ping, { n: 1 }, { subject: 'ping' });
     await waitFor('the slow handler to finish', () => done);
     await waitFor('the ack', async () => (await f.consumerInfo()).num_ack_pending === 0);
@@ -150,7 +197,8 @@ describe('consumer runner against a real JetStream server', () => {
     const consumerKey = `restart-${uniqueId()}`;
     try {
       const ids: string[] = [];
-      for (let n = 0; n < 300; n++) ids.push((await f.publisher.publish(f.Ping, { n }, { subject: 'ping' })).id);
+      for (let n = 0; n < 300; n++)
+        ids.push((await f.publisher.publish(f.Ping, { n }, { subject: 'ping' })).id);
 
       let handled = 0;
       const handler = async (e: Ping) => {
@@ -166,14 +214,19 @@ describe('consumer runner against a real JetStream server', () => {
       await first.stop();
 
       await f.runner(handler, 4).start();
-      await waitFor('all 300 events stored', async () => (await ledger.countFor(consumerKey)) === 300, { timeoutMs: 40_000 });
+      await waitFor(
+        'all 300 events stored',
+        async () => (await ledger.countFor(consumerKey)) === 300,
+        { timeoutMs: 40_000 },
+      );
       await waitFor('everything acknowledged', async () => {
         const info = await f.consumerInfo();
         return info.num_ack_pending === 0 && info.num_pending === 0;
       });
       expect(await ledger.countFor(consumerKey)).toBe(300);
       expect(handled).toBeGreaterThan(300); // the lost acks really were redelivered and re-written
-      for (const id of [ids[0], ids[150], ids[299]]) expect(await ledger.wasProcessed(consumerKey, id)).toBe(true);
+      for (const id of [ids[0], ids[150], ids[299]])
+        expect(await ledger.wasProcessed(consumerKey, id)).toBe(true);
       expect(await f.deadLettersOf()).toEqual([]);
     } finally {
       await connection.close();

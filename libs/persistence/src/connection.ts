@@ -20,7 +20,7 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
   for (let attempt = 1; ; attempt++) {
     const connection = mongoose.createConnection(options.url, {
       autoIndex: options.autoIndex ?? false,
-      serverSelectionTimeoutMS: 5_000,
+      serverSelectionTimeoutMS: Math.max(500, Math.min(5_000, deadline - Date.now())),
       // Fail fast while the database is down instead of queueing writes in memory (and then
       // acknowledging a message whose effect never happened).
       bufferCommands: false,
@@ -34,9 +34,14 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
     } catch (error) {
       await connection.close().catch(() => undefined);
       if (Date.now() + wait > deadline) {
-        throw new Error(`database at ${redact(options.url)} not reachable after ${attempt} attempts: ${(error as Error).message}`);
+        throw new Error(
+          `database at ${redact(options.url)} not reachable after ${attempt} attempts: ${(error as Error).message}`,
+        );
       }
-      options.logger?.warn({ attempt, retryInMs: wait, err: (error as Error).message }, 'database not reachable yet');
+      options.logger?.warn(
+        { attempt, retryInMs: wait, err: (error as Error).message },
+        'database not reachable yet',
+      );
       await new Promise((resolve) => setTimeout(resolve, wait));
       wait = Math.min(wait * 2, 5_000);
     }
@@ -47,7 +52,12 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
 export async function isDatabaseReady(connection: Connection, timeoutMs = 1_000): Promise<boolean> {
   if (connection.readyState !== 1) return false;
   try {
-    await Promise.race([ping(connection), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), timeoutMs).unref())]);
+    await Promise.race([
+      ping(connection),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('ping timeout')), timeoutMs).unref(),
+      ),
+    ]);
     return true;
   } catch {
     return false;

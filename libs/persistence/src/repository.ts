@@ -14,7 +14,8 @@ export abstract class Repository<T> {
   protected readonly model: Model<T>;
 
   protected constructor(connection: Connection, name: string, schema: Schema<T>) {
-    this.model = (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
+    this.model =
+      (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
   }
 
   /**

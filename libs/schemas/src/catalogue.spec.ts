@@ -10,7 +10,10 @@ const streamsStoring = (subject: string) =>
 describe('catalogue', () => {
   it('stores every event in exactly the stream its definition names', () => {
     for (const event of EVENTS) {
-      expect({ type: event.type, streams: streamsStoring(sample(event.subject)) }).toEqual({ type: event.type, streams: [event.stream] });
+      expect({ type: event.type, streams: streamsStoring(sample(event.subject)) }).toEqual({
+        type: event.type,
+        streams: [event.stream],
+      });
     }
   });
 

@@ -145,7 +145,10 @@ export const STREAMS: readonly StreamSpec[] = [
 
 const DEFAULT_RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000];
 
-function consumer(spec: Omit<ConsumerSpec, 'maxDeliver' | 'ackWaitMs' | 'retryBackoffMs' | 'maxAckPending'> & Partial<ConsumerSpec>): ConsumerSpec {
+function consumer(
+  spec: Omit<ConsumerSpec, 'maxDeliver' | 'ackWaitMs' | 'retryBackoffMs' | 'maxAckPending'> &
+    Partial<ConsumerSpec>,
+): ConsumerSpec {
   return {
     maxDeliver: 5,
     ackWaitMs: 30_000,
@@ -157,23 +160,99 @@ function consumer(spec: Omit<ConsumerSpec, 'maxDeliver' | 'ackWaitMs' | 'retryBa
 
 /** Durable consumers of the services; each service runs the ones whose durable names it owns. */
 export const CONSUMERS: readonly ConsumerSpec[] = [
-  consumer({ stream: 'INGEST', durable: 'ingestion', filterSubjects: ['ingest.>'], description: 'validate, dedupe and persist raw records', maxAckPending: 10_000 }),
-  consumer({ stream: 'RECORDS', durable: 'preprocessing', filterSubjects: ['records.validated.>'], description: 'turn validated records into feature rows', maxAckPending: 10_000 }),
-  consumer({ stream: 'RECORDS', durable: 'monitoring-records', filterSubjects: ['records.validated.>', 'records.rejected.>'], description: 'count accepted and rejected records' }),
-  consumer({ stream: 'FEATURES', durable: 'training', filterSubjects: ['features.>'], description: 'retraining policy: count new feature rows' }),
-  consumer({ stream: 'ML', durable: 'training-requests', filterSubjects: ['training.requested'], description: 'start training jobs', ackWaitMs: 60_000 }),
-  consumer({ stream: 'ML', durable: 'monitoring-ml', filterSubjects: ['training.>', 'model.>'], description: 'model lifecycle metrics' }),
-  consumer({ stream: 'PREDICTIONS', durable: 'monitoring-drift', filterSubjects: ['predictions.>'], description: 'drift detection on sampled predictions' }),
-  consumer({ stream: 'TELEMETRY', durable: 'monitoring-telemetry', filterSubjects: ['telemetry.>'], description: 'node health scoring', maxDeliver: 2, retryBackoffMs: [500] }),
-  consumer({ stream: 'ALERTS', durable: 'recovery-alerts', filterSubjects: ['alert.>'], description: 'eject and re-admit prediction nodes' }),
-  consumer({ stream: 'DLQ', durable: 'recovery-dlq', filterSubjects: ['dlq.>'], description: 'record dead letters for replay' }),
-  consumer({ stream: 'ADVISORIES', durable: 'dead-letter-sweeper', filterSubjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'], description: 'dead-letter messages that ran out of deliveries without a verdict', maxDeliver: 10 }),
+  consumer({
+    stream: 'INGEST',
+    durable: 'ingestion',
+    filterSubjects: ['ingest.>'],
+    description: 'validate, dedupe and persist raw records',
+    maxAckPending: 10_000,
+  }),
+  consumer({
+    stream: 'RECORDS',
+    durable: 'preprocessing',
+    filterSubjects: ['records.validated.>'],
+    description: 'turn validated records into feature rows',
+    maxAckPending: 10_000,
+  }),
+  consumer({
+    stream: 'RECORDS',
+    durable: 'monitoring-records',
+    filterSubjects: ['records.validated.>', 'records.rejected.>'],
+    description: 'count accepted and rejected records',
+  }),
+  consumer({
+    stream: 'FEATURES',
+    durable: 'training',
+    filterSubjects: ['features.>'],
+    description: 'retraining policy: count new feature rows',
+  }),
+  consumer({
+    stream: 'ML',
+    durable: 'training-requests',
+    filterSubjects: ['training.requested'],
+    description: 'start training jobs',
+    ackWaitMs: 60_000,
+  }),
+  consumer({
+    stream: 'ML',
+    durable: 'monitoring-ml',
+    filterSubjects: ['training.>', 'model.>'],
+    description: 'model lifecycle metrics',
+  }),
+  consumer({
+    stream: 'PREDICTIONS',
+    durable: 'monitoring-drift',
+    filterSubjects: ['predictions.>'],
+    description: 'drift detection on sampled predictions',
+  }),
+  consumer({
+    stream: 'TELEMETRY',
+    durable: 'monitoring-telemetry',
+    filterSubjects: ['telemetry.>'],
+    description: 'node health scoring',
+    maxDeliver: 2,
+    retryBackoffMs: [500],
+  }),
+  consumer({
+    stream: 'ALERTS',
+    durable: 'recovery-alerts',
+    filterSubjects: ['alert.>'],
+    description: 'eject and re-admit prediction nodes',
+  }),
+  consumer({
+    stream: 'DLQ',
+    durable: 'recovery-dlq',
+    filterSubjects: ['dlq.>'],
+    description: 'record dead letters for replay',
+  }),
+  consumer({
+    stream: 'ADVISORIES',
+    durable: 'dead-letter-sweeper',
+    filterSubjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'],
+    description: 'dead-letter messages that ran out of deliveries without a verdict',
+    maxDeliver: 10,
+  }),
 ];
 
 export const KV_BUCKETS: readonly KvBucketSpec[] = [
-  { bucket: 'routing', description: 'prediction node id -> active | ejected | probation, weight, reason, since', history: 10, ttlMs: 0 },
-  { bucket: 'nodes', description: 'prediction node id -> addresses, loaded model versions, last heartbeat', history: 1, ttlMs: 30_000 },
-  { bucket: 'models', description: 'model name -> production version, canary version and weight', history: 20, ttlMs: 0 },
+  {
+    bucket: 'routing',
+    description: 'prediction node id -> active | ejected | probation, weight, reason, since',
+    history: 10,
+    ttlMs: 0,
+  },
+  {
+    bucket: 'nodes',
+    description: 'prediction node id -> addresses, loaded model versions, last heartbeat',
+    history: 1,
+    ttlMs: 30_000,
+  },
+  {
+    bucket: 'models',
+    description: 'model name -> production version, canary version and weight',
+    history: 20,
+    ttlMs: 0,
+  },
 ];
 
 export interface Catalogue {

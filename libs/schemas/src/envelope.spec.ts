@@ -12,14 +12,23 @@ const validRecord = {
 
 describe('CloudEvents envelope', () => {
   it('creates an envelope that validates against its event definition', () => {
-    const event = createEvent({ type: RecordValidated.type, source: 'ingestion/node-1', subject: 'credit', data: validRecord });
+    const event = createEvent({
+      type: RecordValidated.type,
+      source: 'ingestion/node-1',
+      subject: 'credit',
+      data: validRecord,
+    });
     expect(event.specversion).toBe('1.0');
     expect(event.datacontenttype).toBe('application/json');
     expect(RecordValidated.validate(event)).toEqual({ ok: true, value: event });
   });
 
   it('rejects a wrong data field with its path and reason', () => {
-    const event = createEvent({ type: RecordValidated.type, source: 'test', data: { ...validRecord, schemaVersion: 'one' } });
+    const event = createEvent({
+      type: RecordValidated.type,
+      source: 'test',
+      data: { ...validRecord, schemaVersion: 'one' },
+    });
     const result = RecordValidated.validate(event);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -28,7 +37,11 @@ describe('CloudEvents envelope', () => {
   });
 
   it('rejects an envelope of another type, a bad id and unknown top-level fields', () => {
-    const event = { ...createEvent({ type: 'keelson.other', source: 'test', data: validRecord }), id: 'x', extra: 1 };
+    const event = {
+      ...createEvent({ type: 'keelson.other', source: 'test', data: validRecord }),
+      id: 'x',
+      extra: 1,
+    };
     const result = RecordValidated.validate(event);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -37,7 +50,10 @@ describe('CloudEvents envelope', () => {
   });
 
   it('accepts ULID ids from producers', () => {
-    const event = { ...createEvent({ type: 't', source: 's', data: 1 }), id: '01JDQ5X4Z9K3M2N1P0QRSTVWXY' };
+    const event = {
+      ...createEvent({ type: 't', source: 's', data: 1 }),
+      id: '01JDQ5X4Z9K3M2N1P0QRSTVWXY',
+    };
     expect(compileValidator(AnyEnvelope)(event).ok).toBe(true);
   });
 

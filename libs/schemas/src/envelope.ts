@@ -8,13 +8,19 @@ export function envelopeSchema<D extends TSchema>(data: D, type?: string) {
   return Type.Object(
     {
       specversion: Type.Literal('1.0'),
-      id: Type.Union([
-        Type.String({ pattern: UUID_V7_PATTERN }),
-        Type.String({ pattern: ULID_PATTERN }),
-      ], { description: 'UUIDv7 or ULID; also the Nats-Msg-Id, so re-publishing is deduplicated' }),
-      source: Type.String({ minLength: 1, maxLength: 256, description: 'emitting service and node' }),
+      id: Type.Union(
+        [Type.String({ pattern: UUID_V7_PATTERN }), Type.String({ pattern: ULID_PATTERN })],
+        { description: 'UUIDv7 or ULID; also the Nats-Msg-Id, so re-publishing is deduplicated' },
+      ),
+      source: Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'emitting service and node',
+      }),
       type: type ? Type.Literal(type) : Type.String({ minLength: 1, maxLength: 128 }),
-      time: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$' }),
+      time: Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+      }),
       subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
       datacontenttype: Type.Literal('application/json'),
       data,

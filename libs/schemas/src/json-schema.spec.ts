@@ -9,7 +9,10 @@ describe('producer JSON Schemas in docs/schemas', () => {
   const generated = producerJsonSchemas();
 
   it('exports the envelope of every producer-facing event', () => {
-    expect(Object.keys(generated).sort()).toEqual(['keelson.ingest.records.schema.json', 'keelson.training.requested.schema.json']);
+    expect(Object.keys(generated).sort()).toEqual([
+      'keelson.ingest.records.schema.json',
+      'keelson.training.requested.schema.json',
+    ]);
     const ingest = generated['keelson.ingest.records.schema.json'] as { required: string[] };
     expect(ingest.required).toEqual(expect.arrayContaining(['specversion', 'id', 'type', 'data']));
   });

@@ -35,6 +35,7 @@ export function subjectFor(pattern: string, ...tokens: string[]): string {
       return token;
     })
     .join('.');
-  if (next !== tokens.length) throw new Error(`${pattern} takes ${next} tokens, got ${tokens.length}`);
+  if (next !== tokens.length)
+    throw new Error(`${pattern} takes ${next} tokens, got ${tokens.length}`);
   return subject;
 }

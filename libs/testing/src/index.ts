@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './wait-for';
+export * from './process';

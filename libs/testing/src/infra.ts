@@ -14,13 +14,35 @@ export const uniqueId = (): string => randomBytes(4).toString('hex');
  * A stream and durable consumer of a test's own, shaped like catalogue entries, so the real
  * provisioning, runner and DLQ code run against it without touching the platform's streams.
  */
-export function testStream(overrides: Partial<ConsumerSpec> = {}): { stream: StreamSpec; consumer: ConsumerSpec; prefix: string } {
+export function testStream(overrides: Partial<ConsumerSpec> = {}): {
+  stream: StreamSpec;
+  consumer: ConsumerSpec;
+  prefix: string;
+} {
   const id = uniqueId();
   const prefix = `t${id}`;
   const name = `TEST_${id.toUpperCase()}`;
   return {
     prefix,
-    stream: { name, subjects: [`${prefix}.>`], description: 'integration test', maxAgeMs: 3_600_000, duplicateWindowMs: 120_000, maxBytes: -1, storage: 'file' },
-    consumer: { stream: name, durable: 'worker', filterSubjects: [`${prefix}.*`], description: 'integration test', maxDeliver: 3, ackWaitMs: 2_000, retryBackoffMs: [200, 400], maxAckPending: 1_000, ...overrides },
+    stream: {
+      name,
+      subjects: [`${prefix}.>`],
+      description: 'integration test',
+      maxAgeMs: 3_600_000,
+      duplicateWindowMs: 120_000,
+      maxBytes: -1,
+      storage: 'file',
+    },
+    consumer: {
+      stream: name,
+      durable: 'worker',
+      filterSubjects: [`${prefix}.*`],
+      description: 'integration test',
+      maxDeliver: 3,
+      ackWaitMs: 2_000,
+      retryBackoffMs: [200, 400],
+      maxAckPending: 1_000,
+      ...overrides,
+    },
   };
 }

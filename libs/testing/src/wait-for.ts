@@ -8,7 +8,11 @@ export interface WaitOptions {
  * Waits until `check` returns a truthy value (or stops throwing) and returns it; fails with the
  * description and the last observation after the deadline. Tests wait on conditions, never on sleeps.
  */
-export async function waitFor<T>(description: string, check: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  description: string,
+  check: () => T | Promise<T>,
+  options: WaitOptions = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   const interval = options.intervalMs ?? 50;
   let last: unknown;
@@ -22,7 +26,9 @@ export async function waitFor<T>(description: string, check: () => T | Promise<T
     }
     if (Date.now() >= deadline) {
       const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${description} (last: ${detail})`);
+      throw new Error(
+        `timed out after ${options.timeoutMs ?? 20_000} ms waiting for ${description} (last: ${detail})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }

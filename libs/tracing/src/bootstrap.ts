@@ -32,7 +32,9 @@ export function startTracing(options: TracingOptions): { shutdown(): Promise<voi
 
   const exporter =
     options.exporter ??
-    new OTLPTraceExporter({ url: `${(options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/$/, '')}/v1/traces` });
+    new OTLPTraceExporter({
+      url: `${(options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/$/, '')}/v1/traces`,
+    });
 
   sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -43,7 +45,9 @@ export function startTracing(options: TracingOptions): { shutdown(): Promise<voi
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
     instrumentations: [
       // Health and metrics scrapes would drown real traffic in traces.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(health|metrics|v2\/health)/.test(req.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => /^\/(health|metrics|v2\/health)/.test(req.url ?? ''),
+      }),
       new NestInstrumentation(),
       new MongooseInstrumentation(),
     ],

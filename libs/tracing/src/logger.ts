@@ -23,7 +23,9 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       mixin() {
         const ctx = trace.getActiveSpan()?.spanContext();
-        return ctx && trace.isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+        return ctx && trace.isSpanContextValid(ctx)
+          ? { trace_id: ctx.traceId, span_id: ctx.spanId }
+          : {};
       },
     },
     options.destination,

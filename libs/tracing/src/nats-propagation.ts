@@ -17,7 +17,9 @@ export interface HeaderCarrier {
   keys(): string[];
 }
 
-const setter: TextMapSetter<HeaderCarrier> = { set: (carrier, key, value) => carrier.set(key, value) };
+const setter: TextMapSetter<HeaderCarrier> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
 const getter: TextMapGetter<HeaderCarrier> = {
   get: (carrier, key) => carrier.get(key) || undefined,
   keys: (carrier) => carrier.keys(),
@@ -33,7 +35,10 @@ function record<T>(span: Span, work: () => Promise<T>): Promise<T> {
     },
     (error: unknown) => {
       span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
       span.end();
       throw error;
     },
@@ -44,10 +49,20 @@ function record<T>(span: Span, work: () => Promise<T>): Promise<T> {
  * Runs a publish inside a PRODUCER span and writes that span's W3C `traceparent`/`tracestate` into
  * the message headers, so the consumer's span becomes its child, in whichever service it runs.
  */
-export function withProducerSpan<T>(subject: string, headers: HeaderCarrier, attributes: Attributes, publish: () => Promise<T>): Promise<T> {
+export function withProducerSpan<T>(
+  subject: string,
+  headers: HeaderCarrier,
+  attributes: Attributes,
+  publish: () => Promise<T>,
+): Promise<T> {
   const span = tracer().startSpan(`send ${subject}`, {
     kind: SpanKind.PRODUCER,
-    attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject, ...attributes },
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': subject,
+      ...attributes,
+    },
   });
   const ctx = trace.setSpan(context.active(), span);
   propagation.inject(ctx, headers, setter);
@@ -55,11 +70,26 @@ export function withProducerSpan<T>(subject: string, headers: HeaderCarrier, att
 }
 
 /** Runs a handler inside a CONSUMER span whose parent is the trace context carried by the message. */
-export function withConsumerSpan<T>(subject: string, headers: HeaderCarrier | undefined, attributes: Attributes, handle: () => Promise<T>): Promise<T> {
-  const parent = headers ? propagation.extract(context.active(), headers, getter) : context.active();
+export function withConsumerSpan<T>(
+  subject: string,
+  headers: HeaderCarrier | undefined,
+  attributes: Attributes,
+  handle: () => Promise<T>,
+): Promise<T> {
+  const parent = headers
+    ? propagation.extract(context.active(), headers, getter)
+    : context.active();
   const span = tracer().startSpan(
     `process ${subject}`,
-    { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'process', 'messaging.destination.name': subject, ...attributes } },
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': subject,
+        ...attributes,
+      },
+    },
     parent,
   );
   return context.with(trace.setSpan(parent, span), () => record(span, handle));
@@ -76,5 +106,8 @@ export function recordSpanError(error: unknown): void {
   const span = trace.getActiveSpan();
   if (!span) return;
   span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }

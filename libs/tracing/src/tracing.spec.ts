@@ -2,9 +2,18 @@ import { Writable } from 'node:stream';
 import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { createLogger } from './logger';
-import { currentTraceId, withConsumerSpan, withProducerSpan, type HeaderCarrier } from './nats-propagation';
+import {
+  currentTraceId,
+  withConsumerSpan,
+  withProducerSpan,
+  type HeaderCarrier,
+} from './nats-propagation';
 
 class MapHeaders implements HeaderCarrier {
   readonly values = new Map<string, string>();
@@ -22,7 +31,9 @@ class MapHeaders implements HeaderCarrier {
 const exporter = new InMemorySpanExporter();
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 });
@@ -36,7 +47,12 @@ beforeEach(() => exporter.reset());
 describe('trace context over NATS headers', () => {
   it('makes the consumer span a child of the producer span, across a header round trip', async () => {
     const headers = new MapHeaders();
-    await withProducerSpan('records.validated.credit', headers, { 'messaging.message.id': 'e1' }, async () => undefined);
+    await withProducerSpan(
+      'records.validated.credit',
+      headers,
+      { 'messaging.message.id': 'e1' },
+      async () => undefined,
+    );
     expect(headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
     // Only the header text crosses the wire.
@@ -57,7 +73,9 @@ describe('trace context over NATS headers', () => {
   });
 
   it('marks the consumer span as failed when the handler throws, and rethrows', async () => {
-    await expect(withConsumerSpan('s', undefined, {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      withConsumerSpan('s', undefined, {}, async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     const [span] = exporter.getFinishedSpans();
     expect(span.status).toEqual({ code: 2, message: 'boom' });
   });
@@ -81,7 +99,12 @@ describe('logger', () => {
     });
     const [outside, inside] = lines.map((l) => JSON.parse(l));
     expect(outside.trace_id).toBeUndefined();
-    expect(inside).toMatchObject({ level: 'info', msg: 'inside', service: 'test', trace_id: traceId });
+    expect(inside).toMatchObject({
+      level: 'info',
+      msg: 'inside',
+      service: 'test',
+      trace_id: traceId,
+    });
     expect(inside.span_id).toMatch(/^[0-9a-f]{16}$/);
   });
 });

@@ -65,11 +65,21 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
   }
 
   private async startRunners(): Promise<void> {
-    const deadLetters = new DeadLetterPublisher(new EventPublisher(this.options.messaging.js, this.options.source));
+    const deadLetters = new DeadLetterPublisher(
+      new EventPublisher(this.options.messaging.js, this.options.source),
+    );
     const handlers = this.bindings();
     // Build every runner first: a missing handler anywhere stops the boot before anything is consumed.
     const runners = this.options.consumers.map(
-      (consumer) => new ConsumerRunner({ js: this.options.messaging.js, consumer, handlers, deadLetters, concurrency: this.options.concurrency, logger: this.options.logger }),
+      (consumer) =>
+        new ConsumerRunner({
+          js: this.options.messaging.js,
+          consumer,
+          handlers,
+          deadLetters,
+          concurrency: this.options.concurrency,
+          logger: this.options.logger,
+        }),
     );
     for (const runner of runners) {
       await runner.start();

@@ -5,7 +5,12 @@ import { DeadLettered } from './dlq/dead-lettered.event';
 import { FeatureRowCreated } from './features/feature-row.event';
 import { IngestRecords } from './ingest/ingest-records.event';
 import { ModelPromoted, ModelRegistered, ModelRetired } from './ml/model.events';
-import { TrainingCompleted, TrainingFailed, TrainingProgress, TrainingRequested } from './ml/training.events';
+import {
+  TrainingCompleted,
+  TrainingFailed,
+  TrainingProgress,
+  TrainingRequested,
+} from './ml/training.events';
 import { PredictionSampled } from './predictions/prediction-sampled.event';
 import { RecordRejected } from './records/record-rejected.event';
 import { RecordValidated } from './records/record-validated.event';
@@ -32,6 +37,9 @@ export const EVENTS: readonly EventDefinition[] = [
 ];
 
 /** The event definition whose subject pattern covers a delivered subject, if any. */
-export function eventForSubject(subject: string, events: readonly EventDefinition[] = EVENTS): EventDefinition | undefined {
+export function eventForSubject(
+  subject: string,
+  events: readonly EventDefinition[] = EVENTS,
+): EventDefinition | undefined {
   return events.find((e) => subjectMatches(e.subject, subject));
 }

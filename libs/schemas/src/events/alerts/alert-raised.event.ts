@@ -9,7 +9,11 @@ export const AlertRaised = defineEvent({
   data: Type.Object(
     {
       kind: Type.String({ description: 'e.g. node.unhealthy, node.recovered, drift, anomaly' }),
-      severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
+      severity: Type.Union([
+        Type.Literal('info'),
+        Type.Literal('warning'),
+        Type.Literal('critical'),
+      ]),
       target: Type.String({ description: 'the node, model or dataset concerned' }),
       message: Type.String(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

@@ -15,7 +15,10 @@ export const IngestRecords = defineEvent({
   description: 'raw records sent by a producer for a dataset',
   data: Type.Object(
     {
-      records: Type.Array(Type.Record(Type.String({ maxLength: 128 }), FieldValue), { minItems: 1, maxItems: 10_000 }),
+      records: Type.Array(Type.Record(Type.String({ maxLength: 128 }), FieldValue), {
+        minItems: 1,
+        maxItems: 10_000,
+      }),
     },
     { additionalProperties: false },
   ),

@@ -21,7 +21,10 @@ export const ModelRegistered = defineEvent({
       dataset: Type.Optional(Name),
       transformVersion: Type.Optional(Type.Integer({ minimum: 1 })),
       metrics: Metrics,
-      artifact: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), sizeBytes: Type.Integer({ minimum: 1 }) }),
+      artifact: Type.Object({
+        sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        sizeBytes: Type.Integer({ minimum: 1 }),
+      }),
       stage: ModelStage,
     },
     { additionalProperties: false },

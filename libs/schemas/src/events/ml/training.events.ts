@@ -58,7 +58,13 @@ export const TrainingFailed = defineEvent({
   stream: 'ML',
   description: 'a training job failed',
   data: Type.Object(
-    { jobId: Type.String(), model: Name, error: Type.String(), attempt: Type.Integer({ minimum: 1 }), willRetry: Type.Boolean() },
+    {
+      jobId: Type.String(),
+      model: Name,
+      error: Type.String(),
+      attempt: Type.Integer({ minimum: 1 }),
+      willRetry: Type.Boolean(),
+    },
     { additionalProperties: false },
   ),
 });

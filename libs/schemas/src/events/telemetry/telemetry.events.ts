@@ -19,7 +19,9 @@ export const NodeHeartbeat = defineEvent({
       errors: Type.Integer({ minimum: 0 }),
       latencyMs: Latency,
       eventLoopLagMs: Type.Number({ minimum: 0 }),
-      models: Type.Array(Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }), ready: Type.Boolean() })),
+      models: Type.Array(
+        Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }), ready: Type.Boolean() }),
+      ),
     },
     { additionalProperties: false },
   ),

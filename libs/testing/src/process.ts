@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '../../..');
+
+export interface TsProcess {
+  child: ChildProcess;
+  /** Everything the process printed to stdout so far. */
+  output(): string;
+  /** Resolves once stdout contains `text`; rejects if the process exits first or the deadline passes. */
+  waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs a TypeScript file as a real Node process (compiled on the fly by SWC), for crash tests. */
+export function runTsProcess(file: string, env: Record<string, string> = {}): TsProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', file], {
+    cwd: root,
+    env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  return {
+    child,
+    output: () => stdout,
+    waitForOutput(text, timeoutMs = 30_000) {
+      const seen = () => (typeof text === 'string' ? stdout.includes(text) : text.test(stdout));
+      return new Promise((resolve, reject) => {
+        const fail = (why: string) =>
+          reject(
+            new Error(
+              `${file}: ${why} before printing ${text}\nstdout: ${stdout}\nstderr: ${stderr}`,
+            ),
+          );
+        const timer = setTimeout(() => fail(`no output within ${timeoutMs} ms`), timeoutMs);
+        const check = () => {
+          if (!seen()) return;
+          cleanup();
+          resolve();
+        };
+        const onExit = () => {
+          cleanup();
+          if (seen()) resolve();
+          else fail(`exited with ${child.exitCode ?? child.signalCode}`);
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.off('exit', onExit);
+        };
+        child.stdout!.on('data', check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
