@@ -22,6 +22,7 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:schemas', onlyDependOnLibsWithTags: ['scope:none'] },
             // Test helpers may be used by tests only (checked below), never by production code paths.
             { sourceTag: 'scope:testing', notDependOnLibsWithTags: ['type:app'] },
