@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-true}
+export PATH="$PWD/node_modules/.bin:$PATH" NPM_CONFIG_LOGLEVEL=error
 
 step() { printf '\n=== %s\n' "$*"; }
 started=$SECONDS
