@@ -17,3 +17,4 @@ export * from './events/predictions/prediction-sampled.event';
 export * from './events/records/record-rejected.event';
 export * from './events/records/record-validated.event';
 export * from './events/telemetry/telemetry.events';
+export * from './api/dataset-schema';

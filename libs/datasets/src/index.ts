@@ -1,0 +1,3 @@
+export * from './compatibility';
+export * from './record-validator';
+export * from './schema-rules';

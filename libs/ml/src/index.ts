@@ -1,0 +1,3 @@
+export * from './transform/apply-transform';
+export * from './transform/feature-stats';
+export * from './transform/transform-spec';
