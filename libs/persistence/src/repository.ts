@@ -27,3 +27,37 @@ export abstract class Repository<T> {
     await this.model.createIndexes();
   }
 }
+
+/**
+ * Inserts documents whose `_id` is their natural key, unordered, and reports which ids were
+ * already stored: the atomic "is this new?" that idempotent consumers need, without transactions.
+ */
+export async function insertNew<T extends { _id: string }>(
+  model: Model<T>,
+  docs: T[],
+): Promise<{ inserted: number; duplicateIds: Set<string> }> {
+  const duplicateIds = new Set<string>();
+  if (docs.length === 0) return { inserted: 0, duplicateIds };
+  try {
+    await model.collection.insertMany(docs as never[], { ordered: false });
+    return { inserted: docs.length, duplicateIds };
+  } catch (error) {
+    const writeErrors = (
+      error as {
+        writeErrors?: Array<{
+          code?: number;
+          index?: number;
+          err?: { code?: number; index?: number };
+        }>;
+      }
+    ).writeErrors;
+    if (!writeErrors) throw error;
+    for (const e of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
+      const code = e.code ?? e.err?.code;
+      const index = e.index ?? e.err?.index;
+      if (code !== DUPLICATE_KEY || index === undefined) throw error;
+      duplicateIds.add(docs[index]._id);
+    }
+    return { inserted: docs.length - duplicateIds.size, duplicateIds };
+  }
+}

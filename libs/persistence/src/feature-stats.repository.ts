@@ -1,0 +1,88 @@
+import { Schema, type Connection } from 'mongoose';
+import { mergeStats, type DatasetStats } from '@keelson/ml';
+import { isDuplicateKeyError, Repository } from './repository';
+
+interface FeatureStatsDoc {
+  /** `<dataset>@<rev>`. */
+  _id: string;
+  dataset: string;
+  rev: number;
+  /**
+   * The statistics as JSON text: category values are arbitrary producer strings and may contain
+   * `.` or start with `$`, which MongoDB field names cannot.
+   */
+  stats: string;
+  updatedAt: Date;
+}
+
+const schema = new Schema<FeatureStatsDoc>(
+  { _id: String, dataset: String, rev: Number, stats: String, updatedAt: Date },
+  { collection: 'feature_stats', versionKey: false },
+);
+// Serves get() and merge(): the newest revision of one dataset's statistics.
+schema.index({ dataset: 1, rev: -1 });
+
+/** Revisions kept behind the newest, for inspection; older ones are pruned. */
+const KEEP_REVISIONS = 5;
+
+/**
+ * Per-dataset running statistics, merged batch by batch, safe with several preprocessing instances.
+ *
+ * Every merge writes a new revision document. A compare-and-set update (`updateOne({rev})`) would be
+ * the usual way, but FerretDB's conditional updates are not atomic under concurrency (measured: lost
+ * merges); an insert under a unique `_id` is, on FerretDB and MongoDB alike. Two writers of the same
+ * revision: one wins, the other re-reads and merges again.
+ */
+export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(connection: Connection) {
+    super(connection, 'FeatureStats', schema);
+  }
+
+  async get(dataset: string): Promise<DatasetStats | null> {
+    const doc = await this.latest(dataset);
+    return doc ? (JSON.parse(doc.stats) as DatasetStats) : null;
+  }
+
+  /** Merges a batch's statistics into the stored ones and returns the result. */
+  merge(dataset: string, batch: DatasetStats): Promise<DatasetStats> {
+    // Merges from this process go one at a time per dataset; contention is left to other instances.
+    const previous = this.queues.get(dataset) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.mergeNow(dataset, batch));
+    this.queues.set(dataset, next);
+    return next;
+  }
+
+  private async mergeNow(dataset: string, batch: DatasetStats): Promise<DatasetStats> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const doc = await this.latest(dataset);
+      const merged = doc ? mergeStats(JSON.parse(doc.stats) as DatasetStats, batch) : batch;
+      const rev = (doc?.rev ?? 0) + 1;
+      try {
+        await this.model.create({
+          _id: `${dataset}@${rev}`,
+          dataset,
+          rev,
+          stats: JSON.stringify(merged),
+          updatedAt: new Date(),
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) continue;
+        throw error;
+      }
+      if (rev > KEEP_REVISIONS)
+        void this.model
+          .deleteMany({ dataset, rev: { $lte: rev - KEEP_REVISIONS } })
+          .catch(() => undefined);
+      return merged;
+    }
+    throw new Error(
+      `feature statistics of ${dataset} are under heavy contention; giving up this batch`,
+    );
+  }
+
+  private latest(dataset: string) {
+    return this.model.findOne({ dataset }).sort({ rev: -1 }).lean<FeatureStatsDoc>();
+  }
+}

@@ -1,0 +1,51 @@
+import { Schema, type Connection } from 'mongoose';
+import { insertNew, Repository } from './repository';
+
+export interface RawRecordDoc {
+  /** `<dataset>:<recordId>`: the unique _id is the dedupe. */
+  _id: string;
+  dataset: string;
+  recordId: string;
+  schemaVersion: number;
+  values: Record<string, unknown>;
+  receivedAt: Date;
+  via: 'http' | 'nats';
+  /** The API key (HTTP) or NATS event id (stream) it arrived with. */
+  origin: string;
+  traceId?: string;
+}
+
+const schema = new Schema<RawRecordDoc>(
+  {
+    _id: String,
+    dataset: String,
+    recordId: String,
+    schemaVersion: Number,
+    values: Schema.Types.Mixed,
+    receivedAt: Date,
+    via: String,
+    origin: String,
+    traceId: String,
+  },
+  { collection: 'records', versionKey: false },
+);
+// Serves countFor() and per-dataset exports: records of one dataset in arrival order.
+schema.index({ dataset: 1, receivedAt: 1 });
+
+/** Accepted raw records, exactly as validated, with arrival metadata. */
+export class RawRecordRepository extends Repository<RawRecordDoc> {
+  constructor(connection: Connection) {
+    super(connection, 'RawRecord', schema);
+  }
+
+  /** Stores the records that are new; returns the ids that were already stored (duplicates). */
+  insertNew(docs: RawRecordDoc[]) {
+    return insertNew(this.model, docs);
+  }
+
+  countFor(dataset: string): Promise<number> {
+    return this.model.countDocuments({ dataset });
+  }
+}
+
+export const rawRecordId = (dataset: string, recordId: string) => `${dataset}:${recordId}`;

@@ -1,0 +1,116 @@
+import type { Connection } from 'mongoose';
+import { statsOf } from '@keelson/ml';
+import { testInfra, uniqueId } from '@keelson/testing';
+import { ApiKeyRepository } from '../src/api-key.repository';
+import { connectMongo } from '../src/connection';
+import { DatasetRepository } from '../src/dataset.repository';
+import { FeatureStatsRepository } from '../src/feature-stats.repository';
+import { RawRecordRepository, rawRecordId } from '../src/raw-record.repository';
+import { TransformRepository } from '../src/transform.repository';
+
+describe('repositories on FerretDB', () => {
+  let connection: Connection;
+  const dataset = `ds_${uniqueId()}`;
+  beforeAll(async () => {
+    connection = await connectMongo({ url: testInfra.mongoUrl });
+  });
+  afterAll(() => connection.close());
+
+  it('stores raw records once and names the duplicates of a batch', async () => {
+    const records = new RawRecordRepository(connection);
+    const doc = (id: string) => ({
+      _id: rawRecordId(dataset, id),
+      dataset,
+      recordId: id,
+      schemaVersion: 1,
+      values: { a: 1 },
+      receivedAt: new Date(),
+      via: 'http' as const,
+      origin: 'test',
+    });
+    expect(await records.insertNew([doc('a'), doc('b')])).toEqual({
+      inserted: 2,
+      duplicateIds: new Set(),
+    });
+    const second = await records.insertNew([doc('b'), doc('c'), doc('a'), doc('d')]);
+    expect(second).toEqual({
+      inserted: 2,
+      duplicateIds: new Set([rawRecordId(dataset, 'a'), rawRecordId(dataset, 'b')]),
+    });
+    expect(await records.countFor(dataset)).toBe(4);
+  });
+
+  it('versions dataset schemas and refuses a concurrent update of the same version', async () => {
+    const datasets = new DatasetRepository(connection);
+    await datasets.ensureIndexes();
+    const v1 = { label: 'y', fields: { y: { type: 'boolean' as const } } };
+    expect(await datasets.saveVersion(dataset, v1, 0)).toMatchObject({
+      outcome: 'created',
+      dataset: { name: dataset, version: 1 },
+    });
+    const v2 = { ...v1, fields: { ...v1.fields, x: { type: 'number' as const, required: false } } };
+    const [a, b] = await Promise.all([
+      datasets.saveVersion(dataset, v2, 1),
+      datasets.saveVersion(dataset, v2, 1),
+    ]);
+    expect([a.outcome, b.outcome].sort()).toEqual(['conflict', 'updated']);
+    expect(await datasets.get(dataset)).toMatchObject({ version: 2, fields: v2.fields });
+    expect((await datasets.history(dataset)).map((d) => d.version)).toEqual([2, 1]);
+  });
+
+  it('merges statistics from concurrent writers (two instances) without losing any', async () => {
+    // Two repositories stand for two preprocessing instances: each serialises its own merges, so
+    // the contention between them is real.
+    const instances = [
+      new FeatureStatsRepository(connection),
+      new FeatureStatsRepository(connection),
+    ];
+    const stats = instances[0];
+    const schema = { fields: { x: { type: 'number' as const }, c: { type: 'category' as const } } };
+    const batches = Array.from({ length: 8 }, (_, i) =>
+      statsOf(schema, [
+        { x: i, c: 'a.b' },
+        { x: i + 1, c: '$odd' },
+      ]),
+    );
+    await Promise.all(batches.map((b, i) => instances[i % 2].merge(dataset, b)));
+    const merged = (await stats.get(dataset))!;
+    expect(merged.records).toBe(16);
+    expect(merged.fields.x).toMatchObject({ count: 16, mean: 4 });
+    expect(merged.fields.c).toMatchObject({ counts: { 'a.b': 8, $odd: 8 } });
+  });
+
+  it('keeps the first writer of a transform version', async () => {
+    const transforms = new TransformRepository(connection);
+    const spec = (fitted: number) => ({
+      dataset,
+      version: 1,
+      schemaVersion: 1,
+      fittedOnRecords: fitted,
+      features: [],
+      featureNames: [],
+      label: { field: 'y', kind: 'regression' as const },
+    });
+    await transforms.create(spec(10));
+    expect((await transforms.create(spec(99))).fittedOnRecords).toBe(10);
+    expect((await transforms.latest(dataset))?.fittedOnRecords).toBe(10);
+  });
+
+  it('verifies API keys by their hash only, and honours revocation', async () => {
+    const keys = new ApiKeyRepository(connection);
+    const { key, apiKey } = await keys.create({
+      name: 'producer',
+      scopes: ['ingest'],
+      ratePerSecond: 10,
+      burst: 20,
+    });
+    expect(key).toMatch(/^kls_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(await keys.verify(key)).toEqual(apiKey);
+    expect(await keys.verify(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'))).toBeNull();
+    expect(await keys.verify('not-a-key')).toBeNull();
+    const stored = await connection.collection('api_keys').findOne({ _id: apiKey.id as never });
+    expect(JSON.stringify(stored)).not.toContain(key.split('_')[2]);
+    expect(await keys.revoke(apiKey.id)).toBe(true);
+    expect(await keys.verify(key)).toBeNull();
+  });
+});
