@@ -1,6 +1,12 @@
 import { createRandom, type Random } from './prng';
 
-export const EMPLOYMENT = ['salaried', 'self_employed', 'unemployed', 'retired', 'student'] as const;
+export const EMPLOYMENT = [
+  'salaried',
+  'self_employed',
+  'unemployed',
+  'retired',
+  'student',
+] as const;
 export type Employment = (typeof EMPLOYMENT)[number];
 
 /** A row as a producer sends it: masked fields are present with `null`. */
@@ -107,14 +113,14 @@ export interface GenerateOptions {
 /** Yields rows lazily so a million-row file never sits in memory. Same seed, same rows. */
 export function* generateCredit({ seed, rows }: GenerateOptions): Generator<GeneratedRow> {
   const rnd = createRandom(seed);
-  const width = Math.max(6, String(rows).length);
   for (let i = 1; i <= rows; i++) {
     const features = drawFeatures(rnd);
     const probability = trueProbability(features);
     const label = rnd.uniform() < probability;
     // Masking comes after the label: the label follows the truth, the producer just lost some of it.
     const record: CreditRecord = {
-      id: `c-${String(i).padStart(width, '0')}`,
+      // Fixed width, not sized to `rows`: row i has the same id whatever the row count.
+      id: `c-${String(i).padStart(6, '0')}`,
       age: features.age,
       income: rnd.uniform() < MISSING_RATES.income ? null : features.income,
       debt_ratio: features.debt_ratio,
@@ -208,7 +214,10 @@ function pick(rnd: Random, weights: Record<Employment, number>): Employment {
  * scores their mid-rank, then AUC = (rank sum of positives - n1(n1+1)/2) / (n1 n0).
  * NaN when only one class is present, because AUC is undefined there.
  */
-export function bayesOptimalAuc(probabilities: readonly number[], labels: readonly boolean[]): number {
+export function bayesOptimalAuc(
+  probabilities: readonly number[],
+  labels: readonly boolean[],
+): number {
   if (probabilities.length !== labels.length) {
     throw new RangeError(`${probabilities.length} scores but ${labels.length} labels`);
   }
@@ -218,7 +227,7 @@ export function bayesOptimalAuc(probabilities: readonly number[], labels: readon
   );
   let positives = 0;
   let positiveRankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && probabilities[order[end + 1]] === probabilities[order[start]]) end++;
     const midRank = (start + end) / 2 + 1;

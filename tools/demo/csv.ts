@@ -111,7 +111,8 @@ export class CsvRecordReader {
         `line ${startLine}: ${cells.length} cells, but the header has ${this.header.length}`,
       );
     }
-    const record: Record<string, Cell> = {};
+    // No prototype: a column named `__proto__` must be a field, not a prototype swap.
+    const record: Record<string, Cell> = Object.create(null);
     this.header.forEach((name, k) => (record[name] = convertCell(cells[k].text, cells[k].quoted)));
     return record;
   }

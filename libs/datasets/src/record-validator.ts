@@ -146,3 +146,34 @@ export function compileRecordValidator(
 export function contentId(values: RecordValues): string {
   return createHash('sha256').update(canonicalJson(values)).digest('hex').slice(0, 32);
 }
+
+const PREVIEW_LIMIT = 2048;
+
+/**
+ * A short, always-serialisable picture of a rejected record for `records.rejected.*`: top-level
+ * scalars as sent, nested values elided (a hostile record may nest deeper than JSON.stringify can
+ * recurse), cut to 2 KB.
+ */
+export function recordPreview(record: unknown): string {
+  let text: string;
+  if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+    const flat: Record<string, unknown> = {};
+    let n = 0;
+    for (const key in record as Record<string, unknown>) {
+      if (n++ >= 64) break;
+      const v = (record as Record<string, unknown>)[key];
+      flat[key.slice(0, 128)] =
+        v !== null && typeof v === 'object'
+          ? Array.isArray(v)
+            ? '[list]'
+            : '[object]'
+          : typeof v === 'string'
+            ? v.slice(0, 256)
+            : v;
+    }
+    text = JSON.stringify(flat);
+  } else {
+    text = Array.isArray(record) ? '[list]' : (JSON.stringify(record) ?? String(record));
+  }
+  return text.length > PREVIEW_LIMIT ? `${text.slice(0, PREVIEW_LIMIT)}…` : text;
+}

@@ -73,8 +73,9 @@ export class ConsumerRunner {
     return `${this.options.consumer.stream}/${this.options.consumer.durable}`;
   }
 
+  /** Starts pulling; after stop() it may be started again (pause and resume). */
   async start(): Promise<void> {
-    if (this.loop) throw new Error(`${this.name} already started`);
+    if (this.loop) return;
     const consumer = await this.options.js.consumers.get(
       this.options.consumer.stream,
       this.options.consumer.durable,

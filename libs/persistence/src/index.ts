@@ -7,3 +7,4 @@ export * from './processed-event.repository';
 export * from './raw-record.repository';
 export * from './repository';
 export * from './transform.repository';
+export * from './persistence.module';

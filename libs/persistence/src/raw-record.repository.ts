@@ -43,6 +43,14 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
     return insertNew(this.model, docs);
   }
 
+  /** When each of these records was first stored (ids are `<dataset>:<recordId>`). */
+  async receivedAt(ids: string[]): Promise<Map<string, Date>> {
+    const docs = await this.model
+      .find({ _id: { $in: ids } }, { receivedAt: 1 })
+      .lean<Array<{ _id: string; receivedAt: Date }>>();
+    return new Map(docs.map((d) => [d._id, new Date(d.receivedAt)]));
+  }
+
   countFor(dataset: string): Promise<number> {
     return this.model.countDocuments({ dataset });
   }

@@ -163,27 +163,27 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   consumer({
     stream: 'INGEST',
     durable: 'ingestion',
-    filterSubjects: ['ingest.>'],
+    filterSubjects: ['ingest.*'],
     description: 'validate, dedupe and persist raw records',
     maxAckPending: 10_000,
   }),
   consumer({
     stream: 'RECORDS',
     durable: 'preprocessing',
-    filterSubjects: ['records.validated.>'],
+    filterSubjects: ['records.validated.*'],
     description: 'turn validated records into feature rows',
     maxAckPending: 10_000,
   }),
   consumer({
     stream: 'RECORDS',
     durable: 'monitoring-records',
-    filterSubjects: ['records.validated.>', 'records.rejected.>'],
+    filterSubjects: ['records.validated.*', 'records.rejected.*'],
     description: 'count accepted and rejected records',
   }),
   consumer({
     stream: 'FEATURES',
     durable: 'training',
-    filterSubjects: ['features.>'],
+    filterSubjects: ['features.*'],
     description: 'retraining policy: count new feature rows',
   }),
   consumer({
@@ -202,13 +202,13 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   consumer({
     stream: 'PREDICTIONS',
     durable: 'monitoring-drift',
-    filterSubjects: ['predictions.>'],
+    filterSubjects: ['predictions.*'],
     description: 'drift detection on sampled predictions',
   }),
   consumer({
     stream: 'TELEMETRY',
     durable: 'monitoring-telemetry',
-    filterSubjects: ['telemetry.>'],
+    filterSubjects: ['telemetry.node.*', 'telemetry.gateway.*'],
     description: 'node health scoring',
     maxDeliver: 2,
     retryBackoffMs: [500],
@@ -222,7 +222,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   consumer({
     stream: 'DLQ',
     durable: 'recovery-dlq',
-    filterSubjects: ['dlq.>'],
+    filterSubjects: ['dlq.*.*'],
     description: 'record dead letters for replay',
   }),
   consumer({

@@ -42,6 +42,18 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
     this.runners.length = 0;
   }
 
+  /**
+   * Stops pulling messages (in-flight handlers finish first) while a dependency is down, so
+   * JetStream keeps them instead of spending their deliveries on failures.
+   */
+  async pause(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+
+  async resume(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.start()));
+  }
+
   on(): never {
     throw new Error('JetStreamTransport emits no events; use the consumer runner stats');
   }

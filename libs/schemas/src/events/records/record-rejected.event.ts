@@ -11,7 +11,8 @@ export const RecordRejected = defineEvent({
     {
       dataset: Name,
       recordId: Type.Optional(Type.String({ maxLength: 256 })),
-      record: Type.Unknown({ description: 'the record as received' }),
+      /** The record as received, as JSON cut to 2 KB, with nested values elided. */
+      preview: Type.String({ maxLength: 4096 }),
       reasons: Type.Array(Reason, { minItems: 1 }),
       receivedAt: IsoTime,
     },

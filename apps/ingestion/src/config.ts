@@ -1,0 +1,37 @@
+import { hostname } from 'node:os';
+import { defineConfig, env, mongoSettings, natsSettings, telemetrySettings } from '@keelson/config';
+
+export const ingestionConfig = defineConfig('ingestion', {
+  nodeId: env.string('NODE_ID', {
+    default: `ingestion-${hostname()}-${process.pid}`,
+    pattern: /^[A-Za-z0-9_-]{1,128}$/,
+    hint: 'letters, digits, _ and -',
+  }),
+  nats: natsSettings(),
+  mongo: mongoSettings(),
+  telemetry: telemetrySettings(),
+  http: {
+    host: env.string('INGESTION_HOST', { default: '127.0.0.1' }),
+    port: env.port('INGESTION_HTTP_PORT', 8082),
+    maxBodyBytes: env.integer('INGESTION_MAX_BODY_BYTES', {
+      default: 16 * 1024 * 1024,
+      min: 1024,
+      max: 512 * 1024 * 1024,
+    }),
+    maxBatchRecords: env.integer('INGESTION_MAX_BATCH_RECORDS', {
+      default: 5_000,
+      min: 1,
+      max: 10_000,
+    }),
+  },
+  rateLimit: {
+    /** Applied to keys created without their own limits. */
+    defaultPerSecond: env.integer('INGESTION_RATE_PER_SECOND', { default: 200, min: 1 }),
+    defaultBurst: env.integer('INGESTION_RATE_BURST', { default: 400, min: 1 }),
+  },
+  consumer: {
+    concurrency: env.integer('INGESTION_CONSUMER_CONCURRENCY', { default: 8, min: 1, max: 256 }),
+  },
+});
+
+export type IngestionConfig = ReturnType<typeof ingestionConfig.load>;

@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from './api-error';
+
+/**
+ * Every error leaves as `{ error, details? }` with the right status, whether thrown by our code,
+ * by Nest, or by Fastify before the route ran (oversize body, wrong content type). Unknown errors are
+ * logged and answered with a 500 that leaks nothing.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof ApiError) {
+      if (exception.retryAfterSeconds !== undefined)
+        void reply.header('Retry-After', String(exception.retryAfterSeconds));
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : ((response as { message?: unknown }).message ?? exception.message);
+      void reply
+        .status(exception.getStatus())
+        .send({ error: Array.isArray(message) ? message.join('; ') : String(message) });
+      return;
+    }
+    const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+    if (
+      fastifyError.statusCode &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      void reply
+        .status(fastifyError.statusCode)
+        .send({ error: describeFastifyError(fastifyError) });
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    void reply.status(500).send({ error: 'internal error' });
+  }
+}
+
+function describeFastifyError(e: { code?: string; message?: string }): string {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body is larger than the limit (INGESTION_MAX_BODY_BYTES)';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported Content-Type: send application/json (an array of records) or application/x-ndjson';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'request body is empty';
+    default:
+      return e.message ?? 'bad request';
+  }
+}

@@ -1,0 +1,47 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Connection } from 'mongoose';
+import { KeelsonConfigModule } from '@keelson/config';
+import { MessagingModule, type Messaging } from '@keelson/messaging';
+import {
+  ApiKeyRepository,
+  DatasetRepository,
+  PersistenceModule,
+  RawRecordRepository,
+} from '@keelson/persistence';
+import type { IngestionConfig } from './config';
+import { DatasetCatalog } from './datasets/dataset-catalog.service';
+import { DatasetsController } from './datasets/datasets.controller';
+import { DatabaseHealth } from './health/database-health.service';
+import { HealthController } from './health/health.controller';
+import { OpenApiController } from './http/openapi.controller';
+import { RecordIngestor } from './records/record-ingestor.service';
+import { RecordsConsumer } from './records/records.consumer';
+import { RecordsController } from './records/records.controller';
+
+export const INGESTION_REPOSITORIES = [DatasetRepository, RawRecordRepository, ApiKeyRepository];
+
+@Module({})
+export class IngestionModule {
+  static register(
+    config: IngestionConfig,
+    messaging: Messaging,
+    connection: Connection,
+  ): DynamicModule {
+    return {
+      module: IngestionModule,
+      imports: [
+        KeelsonConfigModule.forRoot(config),
+        MessagingModule.forRoot(messaging, `ingestion/${config.nodeId}`),
+        PersistenceModule.forRoot(connection, INGESTION_REPOSITORIES),
+      ],
+      controllers: [
+        DatasetsController,
+        RecordsController,
+        RecordsConsumer,
+        HealthController,
+        OpenApiController,
+      ],
+      providers: [DatasetCatalog, RecordIngestor, DatabaseHealth],
+    };
+  }
+}

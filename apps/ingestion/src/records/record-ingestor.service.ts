@@ -1,0 +1,217 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { recordPreview } from '@keelson/datasets';
+import { EventPublisher } from '@keelson/messaging';
+import { RawRecordRepository, rawRecordId, type RawRecordDoc } from '@keelson/persistence';
+import {
+  deterministicUuidv7,
+  RecordRejected,
+  RecordValidated,
+  type FieldReason,
+} from '@keelson/schemas';
+import { currentTraceId } from '@keelson/tracing';
+import { DatasetCatalog } from '../datasets/dataset-catalog.service';
+import { DatabaseHealth } from '../health/database-health.service';
+import { isConnectionError } from '../health/connection-errors';
+
+export interface Arrival {
+  via: 'http' | 'nats';
+  /** Unique per request or per stream message: seeds the ids of the events it produces. */
+  origin: string;
+  /** Fixed per request or message, so a redelivered message reproduces the same event ids. */
+  receivedAtMs: number;
+}
+
+export interface RecordResult {
+  index: number;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  id?: string;
+  reasons?: FieldReason[];
+}
+
+export interface IngestReport {
+  dataset: string;
+  schemaVersion: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  results: RecordResult[];
+}
+
+export class UnknownDatasetError extends Error {
+  constructor(readonly dataset: string) {
+    super(`dataset ${dataset} is not registered`);
+  }
+}
+
+/** A dependency (database or NATS) failed; the caller answers 503 or leaves the message unacked. */
+export class DependencyUnavailableError extends Error {}
+
+/**
+ * The one ingestion pipeline behind both HTTP and `ingest.<dataset>`: validate every record against
+ * its dataset's schema, store the new ones (the record id is the primary key, so a re-sent record is
+ * a duplicate, never a second row), then publish `records.validated` for stored records and
+ * `records.rejected` with every reason for the others. Nothing is acknowledged to the producer
+ * before its records are stored and announced.
+ */
+@Injectable()
+export class RecordIngestor {
+  private readonly logger = new Logger(RecordIngestor.name);
+
+  constructor(
+    private readonly catalog: DatasetCatalog,
+    private readonly records: RawRecordRepository,
+    private readonly publisher: EventPublisher,
+    private readonly health: DatabaseHealth,
+  ) {}
+
+  async ingest(datasetName: string, batch: unknown[], arrival: Arrival): Promise<IngestReport> {
+    if (!this.health.up) throw new DependencyUnavailableError('the database is unavailable');
+    const dataset = await this.guard('read the dataset schema', () =>
+      this.catalog.get(datasetName),
+    );
+    if (!dataset) throw new UnknownDatasetError(datasetName);
+    const { definition, validate } = dataset;
+
+    const results: RecordResult[] = new Array(batch.length);
+    const docs: RawRecordDoc[] = [];
+    const firstIndex = new Map<string, number>();
+    const receivedAt = new Date(arrival.receivedAtMs);
+    const traceId = currentTraceId();
+    batch.forEach((record, index) => {
+      const verdict = validate(record);
+      if (!verdict.ok) {
+        results[index] = {
+          index,
+          status: 'rejected',
+          ...(verdict.recordId ? { id: verdict.recordId } : {}),
+          reasons: verdict.reasons,
+        };
+        return;
+      }
+      if (firstIndex.has(verdict.recordId)) {
+        results[index] = { index, status: 'duplicate', id: verdict.recordId }; // repeated inside this batch
+        return;
+      }
+      firstIndex.set(verdict.recordId, index);
+      results[index] = { index, status: 'accepted', id: verdict.recordId };
+      docs.push({
+        _id: rawRecordId(datasetName, verdict.recordId),
+        dataset: datasetName,
+        recordId: verdict.recordId,
+        schemaVersion: definition.version,
+        values: verdict.values,
+        receivedAt,
+        via: arrival.via,
+        origin: arrival.origin,
+        ...(traceId ? { traceId } : {}),
+      });
+    });
+
+    const { duplicateIds } = await this.guard('store records', () => this.records.insertNew(docs));
+    // A duplicate may be the retry of a batch whose events were never published (a crash between
+    // storing and publishing): publish again under the original ids; JetStream drops true repeats.
+    const storedAt =
+      duplicateIds.size > 0
+        ? await this.guard('read stored records', () => this.records.receivedAt([...duplicateIds]))
+        : new Map<string, Date>();
+    for (const doc of docs)
+      if (duplicateIds.has(doc._id)) results[firstIndex.get(doc.recordId)!].status = 'duplicate';
+
+    await this.guard('publish record events', () =>
+      Promise.all([
+        ...docs.map((doc) => {
+          const at = storedAt.get(doc._id) ?? doc.receivedAt;
+          return this.publisher.publish(
+            RecordValidated,
+            {
+              dataset: datasetName,
+              schemaVersion: doc.schemaVersion,
+              recordId: doc.recordId,
+              values: doc.values as Record<string, string | number | boolean | null>,
+              receivedAt: at.toISOString(),
+            },
+            {
+              subject: datasetName,
+              id: deterministicUuidv7(at.getTime(), `validated:${datasetName}:${doc.recordId}`),
+            },
+          );
+        }),
+        ...results
+          .filter((r) => r.status === 'rejected')
+          .map((r) =>
+            this.publisher.publish(
+              RecordRejected,
+              {
+                dataset: datasetName,
+                ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
+                preview: recordPreview(batch[r.index]),
+                reasons: r.reasons!,
+                receivedAt: receivedAt.toISOString(),
+              },
+              {
+                subject: datasetName,
+                id: deterministicUuidv7(
+                  arrival.receivedAtMs,
+                  `rejected:${arrival.origin}:${r.index}`,
+                ),
+              },
+            ),
+          ),
+      ]),
+    );
+
+    let accepted = 0;
+    let duplicates = 0;
+    for (const r of results)
+      if (r.status === 'accepted') accepted++;
+      else if (r.status === 'duplicate') duplicates++;
+    return {
+      dataset: datasetName,
+      schemaVersion: definition.version,
+      accepted,
+      duplicates,
+      rejected: results.length - accepted - duplicates,
+      results,
+    };
+  }
+
+  /** Rejects every record of a batch for an unregistered dataset (stream path: nothing to retry). */
+  async rejectUnknownDataset(
+    datasetName: string,
+    batch: unknown[],
+    arrival: Arrival,
+  ): Promise<void> {
+    const reasons = [{ field: '(dataset)', reason: `dataset "${datasetName}" is not registered` }];
+    await this.guard('publish rejections', () =>
+      Promise.all(
+        batch.map((record, index) =>
+          this.publisher.publish(
+            RecordRejected,
+            {
+              dataset: datasetName,
+              preview: recordPreview(record),
+              reasons,
+              receivedAt: new Date(arrival.receivedAtMs).toISOString(),
+            },
+            {
+              subject: datasetName,
+              id: deterministicUuidv7(arrival.receivedAtMs, `rejected:${arrival.origin}:${index}`),
+            },
+          ),
+        ),
+      ),
+    );
+  }
+
+  private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isConnectionError(error)) {
+        this.logger.warn(`cannot ${what}: ${(error as Error).message}`);
+        throw new DependencyUnavailableError(`cannot ${what}: a dependency is unavailable`);
+      }
+      throw error;
+    }
+  }
+}

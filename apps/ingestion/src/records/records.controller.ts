@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { APP_CONFIG } from '@keelson/config';
+import { uuidv7 } from '@keelson/schemas';
+import { ApiKeyGuard, RequireScope, type AuthenticatedRequest } from '../auth/api-key.guard';
+import type { IngestionConfig } from '../config';
+import { ApiError } from '../http/api-error';
+import { parseRecords } from '../http/body';
+import {
+  DependencyUnavailableError,
+  RecordIngestor,
+  UnknownDatasetError,
+  type IngestReport,
+} from './record-ingestor.service';
+
+@Controller('v1/datasets/:name/records')
+@UseGuards(ApiKeyGuard)
+export class RecordsController {
+  constructor(
+    private readonly ingestor: RecordIngestor,
+    @Inject(APP_CONFIG) private readonly config: IngestionConfig,
+  ) {}
+
+  /**
+   * A batch of records as a JSON array or NDJSON. 200 with a verdict per record (accepted,
+   * duplicate, or rejected with every reason): a mixed batch keeps its good records.
+   */
+  @Post()
+  @HttpCode(200)
+  @RequireScope('ingest')
+  async ingest(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<IngestReport> {
+    const records = parseRecords(
+      body,
+      request.headers['content-type'],
+      this.config.http.maxBatchRecords,
+    );
+    try {
+      return await this.ingestor.ingest(name, records, {
+        via: 'http',
+        origin: `http:${request.apiKey.id}:${uuidv7()}`,
+        receivedAtMs: Date.now(),
+      });
+    } catch (error) {
+      if (error instanceof UnknownDatasetError)
+        throw ApiError.notFound(`${error.message}: register it with PUT /v1/datasets/${name}`);
+      if (error instanceof DependencyUnavailableError)
+        throw ApiError.unavailable(
+          `${error.message}; nothing from this batch was acknowledged, retry it`,
+        );
+      throw error;
+    }
+  }
+}
