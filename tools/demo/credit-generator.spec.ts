@@ -70,7 +70,8 @@ describe('generateCredit', () => {
   });
 
   it('uses every employment category and a spread of ages and incomes', () => {
-    for (const e of EMPLOYMENT) expect(share(rows, (r) => r.features.employment === e)).toBeGreaterThan(0.01);
+    for (const e of EMPLOYMENT)
+      expect(share(rows, (r) => r.features.employment === e)).toBeGreaterThan(0.01);
     const incomes = rows.map((r) => r.features.income).sort((a, b) => a - b);
     expect(incomes[Math.floor(incomes.length / 2)]).toBeGreaterThan(25_000);
     expect(incomes[Math.floor(incomes.length / 2)]).toBeLessThan(100_000);
@@ -192,7 +193,15 @@ describe('writeCredit', () => {
     lines.slice(1).forEach((line, i) => {
       const r = expected[i].record;
       expect(line).toBe(
-        [r.id, r.age, r.income ?? '', r.debt_ratio, r.credit_score ?? '', r.employment ?? '', r.default].join(','),
+        [
+          r.id,
+          r.age,
+          r.income ?? '',
+          r.debt_ratio,
+          r.credit_score ?? '',
+          r.employment ?? '',
+          r.default,
+        ].join(','),
       );
     });
     expect(lines.some((l) => /,,|,$/.test(l))).toBe(true);

@@ -1,4 +1,4 @@
-import { convertCell, CsvRecordReader, formatCsvRow, splitCsvLine } from './csv';
+import { convertCell, CsvRecordReader, formatCsvRow, splitCsvLine, type Cell } from './csv';
 
 describe('convertCell', () => {
   it.each([
@@ -52,15 +52,21 @@ describe('splitCsvLine', () => {
 });
 
 describe('CsvRecordReader', () => {
-  function read(lines: string[]) {
+  function read(lines: string[]): Record<string, Cell>[] {
     const reader = new CsvRecordReader();
-    const records = lines.flatMap((line, i) => reader.push(line, i + 1) ?? []);
+    const records: Record<string, Cell>[] = [];
+    lines.forEach((line, i) => {
+      const record = reader.push(line, i + 1);
+      if (record) records.push(record);
+    });
     reader.finish();
     return records;
   }
 
   it('maps cells to the header and converts them', () => {
-    expect(read(['id,age,income,ok,note', 'c-1,30,,true,"x, y"', '', 'c-2,41,5000.5,false,'])).toEqual([
+    expect(
+      read(['id,age,income,ok,note', 'c-1,30,,true,"x, y"', '', 'c-2,41,5000.5,false,']),
+    ).toEqual([
       { id: 'c-1', age: 30, income: null, ok: true, note: 'x, y' },
       { id: 'c-2', age: 41, income: 5000.5, ok: false, note: null },
     ]);
@@ -93,6 +99,15 @@ describe('CsvRecordReader', () => {
     const values = ['plain', 'a,b', 'q"uote', ' padded ', 'two\nlines', 3, true, null];
     const header = values.map((_, i) => `c${i}`).join(',');
     const [record] = read([header, ...formatCsvRow(values).split('\n')]);
-    expect(Object.values(record)).toEqual(['plain', 'a,b', 'q"uote', ' padded ', 'two\nlines', 3, true, null]);
+    expect(Object.values(record)).toEqual([
+      'plain',
+      'a,b',
+      'q"uote',
+      ' padded ',
+      'two\nlines',
+      3,
+      true,
+      null,
+    ]);
   });
 });

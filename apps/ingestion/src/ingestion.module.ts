@@ -8,11 +8,10 @@ import {
   PersistenceModule,
   RawRecordRepository,
 } from '@keelson/persistence';
+import { DatabaseHealth, HealthController } from '@keelson/service-kit';
 import type { IngestionConfig } from './config';
 import { DatasetCatalog } from './datasets/dataset-catalog.service';
 import { DatasetsController } from './datasets/datasets.controller';
-import { DatabaseHealth } from './health/database-health.service';
-import { HealthController } from './health/health.controller';
 import { OpenApiController } from './http/openapi.controller';
 import { RecordIngestor } from './records/record-ingestor.service';
 import { RecordsConsumer } from './records/records.consumer';

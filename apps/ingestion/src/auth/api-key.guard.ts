@@ -10,8 +10,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '@keelson/config';
 import { ApiKeyRepository, type ApiKey, type ApiScope } from '@keelson/persistence';
+import { ApiError } from '@keelson/service-kit';
 import type { IngestionConfig } from '../config';
-import { ApiError } from '../http/api-error';
 import { TokenBuckets } from './token-bucket';
 
 const SCOPE = 'keelson:scope';

@@ -8,7 +8,7 @@ import {
 } from '@keelson/datasets';
 import { DatasetRepository } from '@keelson/persistence';
 import { isSubjectToken, type DatasetDefinition, type DatasetSchemaBody } from '@keelson/schemas';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@keelson/service-kit';
 
 export interface CompiledDataset {
   definition: DatasetDefinition;

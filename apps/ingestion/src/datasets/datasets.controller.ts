@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DatasetRepository } from '@keelson/persistence';
+import { ApiError, parseJsonBody } from '@keelson/service-kit';
 import { ApiKeyGuard, RequireScope } from '../auth/api-key.guard';
-import { ApiError } from '../http/api-error';
-import { parseJsonBody } from '../http/body';
 import { DatasetCatalog } from './dataset-catalog.service';
 
 @Controller('v1/datasets')

@@ -9,9 +9,8 @@ import {
   type FieldReason,
 } from '@keelson/schemas';
 import { currentTraceId } from '@keelson/tracing';
+import { DatabaseHealth, isConnectionError } from '@keelson/service-kit';
 import { DatasetCatalog } from '../datasets/dataset-catalog.service';
-import { DatabaseHealth } from '../health/database-health.service';
-import { isConnectionError } from '../health/connection-errors';
 
 export interface Arrival {
   via: 'http' | 'nats';

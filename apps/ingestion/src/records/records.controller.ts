@@ -1,10 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { APP_CONFIG } from '@keelson/config';
 import { uuidv7 } from '@keelson/schemas';
+import { ApiError, parseRecords } from '@keelson/service-kit';
 import { ApiKeyGuard, RequireScope, type AuthenticatedRequest } from '../auth/api-key.guard';
 import type { IngestionConfig } from '../config';
-import { ApiError } from '../http/api-error';
-import { parseRecords } from '../http/body';
 import {
   DependencyUnavailableError,
   RecordIngestor,

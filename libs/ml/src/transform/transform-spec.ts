@@ -51,7 +51,7 @@ export const UNKNOWN_CATEGORY = '<unknown>';
 
 /** Fits a transform spec to a dataset's statistics. */
 export function fitTransform(
-  dataset: Pick<DatasetDefinition, 'name' | 'version' | 'fields' | 'label'>,
+  dataset: Pick<DatasetDefinition, 'name' | 'version' | 'fields' | 'label' | 'key'>,
   stats: DatasetStats,
   version: number,
   options: FitOptions = {},
@@ -59,7 +59,8 @@ export function fitTransform(
   const maxCategories = options.maxCategories ?? 64;
   const features: FeatureTransform[] = [];
   for (const [field, spec] of Object.entries(dataset.fields)) {
-    if (field === dataset.label) continue;
+    // The label is the target and the key an identifier: neither is an input.
+    if (field === dataset.label || field === dataset.key) continue;
     const s = stats.fields[field];
     if (spec.type === 'category') {
       const counts = (s as CategoryStats | undefined)?.counts ?? {};

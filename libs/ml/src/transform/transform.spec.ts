@@ -135,6 +135,15 @@ describe('transform spec', () => {
     );
   });
 
+  it('never uses the record key as a feature', () => {
+    const keyed = fitTransform(
+      { ...dataset, key: 'id', fields: { id: { type: 'category' }, ...dataset.fields } },
+      statsOf(dataset, records),
+      1,
+    );
+    expect(keyed.featureNames).toEqual(spec.featureNames);
+  });
+
   it('survives a JSON round trip unchanged (it is stored and shipped)', () => {
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
   });

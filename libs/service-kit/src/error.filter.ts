@@ -49,7 +49,7 @@ export class ErrorFilter implements ExceptionFilter {
 function describeFastifyError(e: { code?: string; message?: string }): string {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body is larger than the limit (INGESTION_MAX_BODY_BYTES)';
+      return 'request body is larger than the limit';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'unsupported Content-Type: send application/json (an array of records) or application/x-ndjson';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

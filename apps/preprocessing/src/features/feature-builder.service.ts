@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '@keelson/config';
+import { EventPublisher, TerminalError } from '@keelson/messaging';
+import {
+  applyTransform,
+  fitTransform,
+  mergeStats,
+  needsRefit,
+  statsOf,
+  type RawValue,
+  type TransformSpec,
+} from '@keelson/ml';
+import {
+  DatasetRepository,
+  FeatureRowRepository,
+  FeatureStatsRepository,
+  rawRecordId,
+  TransformRepository,
+  type FeatureRowDoc,
+} from '@keelson/persistence';
+import { deterministicUuidv7, FeatureRowCreated } from '@keelson/schemas';
+import type { PreprocessingConfig } from '../config';
+
+export interface ValidatedRecord {
+  recordId: string;
+  values: Record<string, RawValue>;
+  receivedAt: string;
+}
+
+/**
+ * Turns batches of validated records into stored feature rows:
+ *   1. transform with the dataset's current spec (fitting version 1 from the first batch);
+ *   2. store the rows, keyed by record id, so a redelivered record is a duplicate, never a second row;
+ *   3. merge the new rows' values into the running statistics;
+ *   4. fit a new spec version when the data seen has doubled;
+ *   5. publish `features.<dataset>` for every row (duplicates again, under their original ids).
+ * A crash between 2 and 3 leaves those records out of the statistics (they are never counted twice).
+ */
+@Injectable()
+export class FeatureBuilder {
+  private readonly logger = new Logger(FeatureBuilder.name);
+  private readonly specs = new Map<string, TransformSpec>();
+
+  constructor(
+    private readonly datasets: DatasetRepository,
+    private readonly rows: FeatureRowRepository,
+    private readonly stats: FeatureStatsRepository,
+    private readonly transforms: TransformRepository,
+    private readonly publisher: EventPublisher,
+    @Inject(APP_CONFIG) private readonly config: PreprocessingConfig,
+  ) {}
+
+  async build(dataset: string, batch: ValidatedRecord[]): Promise<void> {
+    const definition = await this.datasets.get(dataset);
+    // Ingestion only validates records of registered datasets; a missing one was deleted by hand.
+    if (!definition) throw new TerminalError(`dataset ${dataset} is not registered`);
+    const unique = [...new Map(batch.map((r) => [r.recordId, r])).values()];
+
+    let spec = this.specs.get(dataset) ?? (await this.transforms.latest(dataset)) ?? undefined;
+    if (!spec) {
+      const seen = (await this.stats.get(dataset)) ?? statsOf(definition, []);
+      spec = await this.saveSpec(
+        fitTransform(
+          definition,
+          mergeStats(
+            seen,
+            statsOf(
+              definition,
+              unique.map((r) => r.values),
+            ),
+          ),
+          1,
+          this.config.transform,
+        ),
+      );
+    }
+    this.specs.set(dataset, spec);
+
+    const now = new Date();
+    const docs: FeatureRowDoc[] = unique.map((r) => {
+      const row = applyTransform(spec!, r.values);
+      return {
+        _id: rawRecordId(dataset, r.recordId),
+        dataset,
+        recordId: r.recordId,
+        transformVersion: spec!.version,
+        features: row.features,
+        label: row.label,
+        values: r.values,
+        createdAt: now,
+      };
+    });
+    const { duplicateIds } = await this.rows.insertNew(docs);
+    const fresh = docs.filter((d) => !duplicateIds.has(d._id));
+
+    if (fresh.length > 0) {
+      const merged = await this.stats.merge(
+        dataset,
+        statsOf(
+          definition,
+          fresh.map((d) => d.values as Record<string, RawValue>),
+        ),
+      );
+      if (needsRefit(spec, merged.records)) {
+        this.specs.set(
+          dataset,
+          await this.saveSpec(
+            fitTransform(definition, merged, spec.version + 1, this.config.transform),
+          ),
+        );
+      }
+    }
+
+    // Rows stored by an earlier delivery are announced as stored, under the same event ids.
+    const stored = duplicateIds.size > 0 ? await this.rows.findByIds([...duplicateIds]) : [];
+    const receivedAt = new Map(unique.map((r) => [r.recordId, Date.parse(r.receivedAt)]));
+    await Promise.all(
+      [...fresh, ...stored].map((row) =>
+        this.publisher.publish(
+          FeatureRowCreated,
+          {
+            dataset,
+            recordId: row.recordId,
+            transformVersion: row.transformVersion,
+            features: row.features,
+            label: row.label,
+          },
+          {
+            subject: dataset,
+            id: deterministicUuidv7(
+              receivedAt.get(row.recordId) ?? 0,
+              `features:${dataset}:${row.recordId}`,
+            ),
+          },
+        ),
+      ),
+    );
+  }
+
+  /** Stores a newly fitted spec; when a concurrent batch stored that version first, theirs wins. */
+  private async saveSpec(candidate: TransformSpec): Promise<TransformSpec> {
+    const saved = await this.transforms.create(candidate);
+    if (saved === candidate)
+      this.logger.log(
+        `fitted transform ${candidate.dataset}@${candidate.version} on ${candidate.fittedOnRecords} records`,
+      );
+    return saved;
+  }
+
+  /** The current spec and statistics of a dataset, for operators and training. */
+  async describe(dataset: string) {
+    const [spec, stats] = await Promise.all([
+      this.transforms.latest(dataset),
+      this.stats.get(dataset),
+    ]);
+    return { dataset, transform: spec, stats, featureRows: await this.rows.countFor(dataset) };
+  }
+}
