@@ -67,7 +67,7 @@ describe('defineConfig', () => {
       [
         'Invalid configuration for ingestion (5 problems):',
         '  - NATS_URL="http://x" must be a URL starting with nats:// or tls:// or ws:// or wss://',
-        '  - INGESTION_HTTP_PORT="eighty" must be an integer from 1 to 65535',
+        '  - INGESTION_HTTP_PORT="eighty" must be an integer from 0 to 65535',
         '  - INGESTION_MAX_BATCH="0" must be an integer from 1 to 10000',
         '  - RETRY_DELAY="soon" must be a duration such as 500ms, 5s, 2m or 1h',
         '  - MODE="turbo" must be one of fast, safe',

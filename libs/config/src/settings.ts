@@ -71,9 +71,10 @@ export const env = {
     return setting(variable, opts, (raw) => parseInteger(raw, min, max));
   },
 
+  /** A TCP port; 0 asks the OS for a free one (tests). */
   port(variable: string, defaultPort: number, description?: string): Setting<number> {
     return setting(variable, { default: defaultPort, description }, (raw) =>
-      parseInteger(raw, 1, 65_535),
+      parseInteger(raw, 0, 65_535),
     );
   },
 

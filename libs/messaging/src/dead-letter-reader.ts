@@ -5,32 +5,41 @@ import { decodeJson } from './codec';
 export type DeadLetterEntry = CloudEvent<EventData<typeof DeadLettered>> & { dlqSequence: number };
 
 /**
- * Reads every dead letter of one consumer, oldest first, without a durable consumer (an ordered
- * consumer leaves nothing behind). For operators' tools and tests; recovery replays from its own
- * durable consumer.
+ * Every JSON event stored on a subject (wildcards allowed), oldest first, with its stream sequence.
+ * Reads through an ordered consumer, which leaves nothing behind on the server: for operators'
+ * tools and tests, not for processing.
  */
+export async function readEvents<T>(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+): Promise<Array<{ event: CloudEvent<T>; seq: number }>> {
+  const ordered = await js.consumers.get(stream, {
+    filter_subjects: [subject],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const events: Array<{ event: CloudEvent<T>; seq: number }> = [];
+  if ((await ordered.info(true)).num_pending === 0) return events;
+  const messages = await ordered.consume();
+  for await (const m of messages) {
+    const decoded = decodeJson(m.data);
+    if (decoded.ok) events.push({ event: decoded.value as CloudEvent<T>, seq: m.seq });
+    if (m.info.pending === 0) break;
+  }
+  await messages.close();
+  return events;
+}
+
+/** Every dead letter of one consumer, oldest first. Recovery replays from its own durable consumer. */
 export async function readDeadLetters(
   js: JetStreamClient,
   stream: string,
   consumer: string,
 ): Promise<DeadLetterEntry[]> {
-  const ordered = await js.consumers.get('DLQ', {
-    filter_subjects: [deadLetterSubject(stream, consumer)],
-    deliver_policy: DeliverPolicy.All,
-  });
-  const entries: DeadLetterEntry[] = [];
-  const info = await ordered.info(true);
-  if (info.num_pending === 0) return entries;
-  const messages = await ordered.consume();
-  for await (const m of messages) {
-    const decoded = decodeJson(m.data);
-    if (decoded.ok)
-      entries.push({
-        ...(decoded.value as CloudEvent<EventData<typeof DeadLettered>>),
-        dlqSequence: m.seq,
-      });
-    if (m.info.pending === 0) break;
-  }
-  await messages.close();
-  return entries;
+  const events = await readEvents<EventData<typeof DeadLettered>>(
+    js,
+    'DLQ',
+    deadLetterSubject(stream, consumer),
+  );
+  return events.map(({ event, seq }) => ({ ...event, dlqSequence: seq }));
 }

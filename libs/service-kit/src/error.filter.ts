@@ -20,6 +20,18 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 413 || status === 415) {
+        void reply
+          .status(status)
+          .send({
+            error: describeFastifyError({
+              code:
+                status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+            }),
+          });
+        return;
+      }
       const response = exception.getResponse();
       const message =
         typeof response === 'string'

@@ -36,8 +36,9 @@ export class RecordsController {
       request.headers['content-type'],
       this.config.http.maxBatchRecords,
     );
+    let report: IngestReport;
     try {
-      return await this.ingestor.ingest(name, records, {
+      report = await this.ingestor.ingest(name, records, {
         via: 'http',
         origin: `http:${request.apiKey.id}:${uuidv7()}`,
         receivedAtMs: Date.now(),
@@ -51,5 +52,18 @@ export class RecordsController {
         );
       throw error;
     }
+    // Nothing usable in the batch: a client error, with the reasons (they were also published on
+    // records.rejected.<dataset> and counted).
+    if (report.accepted + report.duplicates === 0) {
+      throw ApiError.badRequest(
+        `every record in the batch was rejected (${report.rejected})`,
+        report.results
+          .slice(0, 100)
+          .flatMap((r) =>
+            (r.reasons ?? []).map((x) => ({ field: `[${r.index}].${x.field}`, reason: x.reason })),
+          ),
+      );
+    }
+    return report;
   }
 }
