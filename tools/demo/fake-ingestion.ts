@@ -71,6 +71,15 @@ export class FakeIngestion {
       return { index, status: 'accepted', id };
     });
     const count = (s: string) => results.filter((r) => r.status === s).length;
+    // Like ingestion: a batch with nothing usable is a 400 listing each record's reasons.
+    if (count('rejected') === results.length) {
+      return reply(400, {
+        error: `every record in the batch was rejected (${results.length})`,
+        details: results.flatMap((r) =>
+          (r.reasons ?? []).map((x) => ({ field: `[${r.index}].${x.field}`, reason: x.reason })),
+        ),
+      });
+    }
     reply(200, {
       dataset: 'credit',
       schemaVersion: 1,

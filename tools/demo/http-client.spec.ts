@@ -1,4 +1,5 @@
 import {
+  allRejectedReport,
   IngestHttpClient,
   IngestHttpError,
   parseIngestResponse,
@@ -76,6 +77,25 @@ describe('IngestHttpClient against a local server', () => {
     );
   });
 
+  it('counts a batch the server refused because every record was bad, and goes on', async () => {
+    const response = await client().send([
+      { id: 'a', age: 12, income: 'x' },
+      { id: 'b', age: 15, income: null },
+    ]);
+    expect(response).toMatchObject({ accepted: 0, duplicates: 0, rejected: 2 });
+    expect(response.results).toEqual([
+      {
+        index: 0,
+        status: 'rejected',
+        reasons: [
+          { field: 'age', reason: 'must be at least 18' },
+          { field: 'income', reason: 'must be a number' },
+        ],
+      },
+      { index: 1, status: 'rejected', reasons: [{ field: 'age', reason: 'must be at least 18' }] },
+    ]);
+  });
+
   it('says when the server cannot be reached', async () => {
     const closed = new FakeIngestion();
     await closed.start();
@@ -98,6 +118,26 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
     expect(retryAfterMs(null, now)).toBe(1_000);
     expect(retryAfterMs('soon', now)).toBe(1_000);
+  });
+});
+
+describe('allRejectedReport', () => {
+  const body = (details: unknown) => JSON.stringify({ error: 'every record...', details });
+  it('marks every record rejected, even those whose reasons were cut off', () => {
+    const report = allRejectedReport(body([{ field: '[1].age', reason: 'too low' }]), 3, 'd');
+    expect(report).toMatchObject({ dataset: 'd', accepted: 0, rejected: 3 });
+    expect(report!.results.map((r) => r.reasons)).toEqual([
+      undefined,
+      [{ field: 'age', reason: 'too low' }],
+      undefined,
+    ]);
+  });
+  it('leaves other 400s as errors', () => {
+    expect(allRejectedReport(body([{ field: 'records', reason: 'too many' }]), 3, 'd')).toBeNull();
+    expect(allRejectedReport(body([{ field: '[5].age', reason: 'x' }]), 3, 'd')).toBeNull();
+    expect(allRejectedReport(body([]), 3, 'd')).toBeNull();
+    expect(allRejectedReport(JSON.stringify({ error: 'bad' }), 3, 'd')).toBeNull();
+    expect(allRejectedReport('not json', 3, 'd')).toBeNull();
   });
 });
 

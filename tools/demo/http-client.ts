@@ -64,6 +64,11 @@ export class IngestHttpClient {
       const response = await this.post(body);
       if (response.ok) return parseIngestResponse(await response.text(), records.length);
       const text = await response.text();
+      const allRejected =
+        response.status === 400
+          ? allRejectedReport(text, records.length, this.options.dataset)
+          : null;
+      if (allRejected) return allRejected;
       if (RETRYABLE.has(response.status) && attempt < this.maxRetries) {
         const waitMs = retryAfterMs(response.headers.get('retry-after'));
         this.options.onRetry?.({ status: response.status, waitMs, attempt: attempt + 1 });
@@ -147,4 +152,36 @@ export function parseIngestResponse(text: string, sent: number): IngestResponse 
     throw new IngestHttpError(`sent ${sent} records but the server accounted for ${total}`);
   }
   return body as IngestResponse;
+}
+
+/**
+ * Ingestion answers 400, not 200, when every record of a batch is rejected; its details are the
+ * records' reasons as `[index].field`. Those are bad records, not a bad request, so the run goes
+ * on and they are counted like any rejection. A 400 with other details is a real client error.
+ */
+export function allRejectedReport(
+  text: string,
+  sent: number,
+  dataset: string,
+): IngestResponse | null {
+  let body: { details?: unknown };
+  try {
+    body = JSON.parse(text) as { details?: unknown };
+  } catch {
+    return null;
+  }
+  const details = body.details;
+  if (!Array.isArray(details) || details.length === 0) return null;
+  const results: RecordResult[] = Array.from({ length: sent }, (_, index) => ({
+    index,
+    status: 'rejected',
+  }));
+  for (const detail of details as { field?: unknown; reason?: unknown }[]) {
+    const match = /^\[(\d+)\]\.(.+)$/.exec(String(detail?.field));
+    const result = match ? results[Number(match[1])] : undefined;
+    if (!result) return null;
+    (result.reasons ??= []).push({ field: match![2], reason: String(detail.reason) });
+  }
+  // The server lists the first 100 records' reasons only; the rest count as "no reason given".
+  return { dataset, schemaVersion: 0, accepted: 0, duplicates: 0, rejected: sent, results };
 }

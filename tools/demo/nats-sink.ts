@@ -14,6 +14,8 @@ export interface NatsSinkOptions {
   password?: string;
   /** Re-publishes of one batch after a timeout or a lost connection (default 20). */
   maxRetries?: number;
+  /** Give up if the first connection takes longer (default 10 s). */
+  connectTimeoutMs?: number;
   onRetry?: (info: { attempt: number; error: string }) => void;
 }
 
@@ -23,19 +25,28 @@ export interface NatsSink {
   close(): Promise<void>;
 }
 
+// Only a lost or slow PubAck is worth another try; anything else (no stream, payload too big,
+// permissions) fails the same way every time.
+const TRANSIENT = new Set(['TimeoutError', 'RequestError', 'ConnectionError']);
+
+export function isTransientNatsError(error: unknown): boolean {
+  return error instanceof Error && TRANSIENT.has(error.name);
+}
+
+export function explainNatsError(error: unknown, dataset: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof EventValidationError)
+    return `a batch does not fit the ingest event: ${message}`;
+  if (error instanceof Error && error.name === 'JetStreamNotEnabled') {
+    return `no JetStream stream stores ingest.${dataset}; is ingestion running? (it creates INGEST)`;
+  }
+  if (/payload/i.test(message)) return `${message}; try a smaller --batch`;
+  return message;
+}
+
 export async function openNatsSink(options: NatsSinkOptions): Promise<NatsSink> {
   subjectFor(IngestRecords.subject, options.dataset); // a bad name fails now, not after 20 retries
-  let messaging: Messaging;
-  try {
-    messaging = await connectNats({
-      url: options.url,
-      name: 'producer-cli',
-      user: options.user,
-      password: options.password,
-    });
-  } catch (error) {
-    throw new Error(`cannot connect to NATS at ${options.url}: ${(error as Error).message}`);
-  }
+  const messaging = await connectWithin(options);
   const publisher = new EventPublisher(messaging.js, 'producer-cli');
   const maxRetries = options.maxRetries ?? 20;
   return {
@@ -52,25 +63,45 @@ export async function openNatsSink(options: NatsSinkOptions): Promise<NatsSink> 
           );
           return { duplicate: ack.duplicate };
         } catch (error) {
-          const message = (error as Error).message;
-          if (error instanceof EventValidationError) {
-            throw new Error(`a batch does not fit the ingest event: ${message}`);
-          }
-          if (/no responders/i.test(message)) {
-            throw new Error(
-              `no JetStream stream stores ingest.${options.dataset}; is ingestion running? (${message})`,
-            );
-          }
+          const why = explainNatsError(error, options.dataset);
+          if (!isTransientNatsError(error)) throw new Error(why);
           if (attempt >= maxRetries) {
             throw new Error(
-              `publishing to ingest.${options.dataset} failed ${attempt + 1} times: ${message}`,
+              `publishing to ingest.${options.dataset} failed ${attempt + 1} times: ${why}`,
             );
           }
-          options.onRetry?.({ attempt: attempt + 1, error: message });
+          options.onRetry?.({ attempt: attempt + 1, error: why });
           await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
         }
       }
     },
     close: () => messaging.drain(),
   };
+}
+
+/**
+ * connectNats waits forever for a first connection, which suits a service but not a command a
+ * person is watching; the caller exits the process on this error, which ends the pending attempt.
+ */
+async function connectWithin(options: NatsSinkOptions): Promise<Messaging> {
+  const ms = options.connectTimeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([
+      connectNats({
+        url: options.url,
+        name: 'producer-cli',
+        user: options.user,
+        password: options.password,
+      }),
+      timeout,
+    ]);
+  } catch (error) {
+    throw new Error(`cannot connect to NATS at ${options.url}: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }

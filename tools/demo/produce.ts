@@ -132,12 +132,13 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+  // On failure, exit outright: a NATS connection still retrying would keep the process alive.
   main().then(
-    (code) => (process.exitCode = code),
+    (code) => (code === 0 ? (process.exitCode = 0) : process.exit(code)),
     (error: unknown) => {
       process.stderr.write(`produce: ${error instanceof Error ? error.message : String(error)}\n`);
       if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }

@@ -15,7 +15,7 @@ export interface Call {
 /** A real ingestion service on a free port, with its own database, on the shared NATS server. */
 export async function ingestionFixture(env: Record<string, string> = {}) {
   const database = `ingestion_test_${uniqueId()}`;
-  const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/${database}`);
+  const mongoUrl = env.MONGO_URL ?? testInfra.mongoUrl.replace(/\/[^/]*$/, `/${database}`);
   const config = ingestionConfig.load({
     ...process.env,
     MONGO_URL: mongoUrl,

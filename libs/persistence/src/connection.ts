@@ -25,6 +25,8 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
       // acknowledging a message whose effect never happened).
       bufferCommands: false,
       maxPoolSize: 20,
+      // Notice a restarted database within seconds, not the driver's default 10 s.
+      heartbeatFrequencyMS: 2_000,
     });
     try {
       await connection.asPromise();

@@ -31,6 +31,10 @@ export abstract class Repository<T> {
 /**
  * Inserts documents whose `_id` is their natural key, unordered, and reports which ids were
  * already stored: the atomic "is this new?" that idempotent consumers need, without transactions.
+ *
+ * Strict on purpose: only an error made entirely of duplicate-key write errors, which together with
+ * the inserted count account for every document, is a success. A network failure also surfaces as
+ * a bulk write error (with no write errors), and must never read as "all inserted".
  */
 export async function insertNew<T extends { _id: string }>(
   model: Model<T>,
@@ -39,25 +43,25 @@ export async function insertNew<T extends { _id: string }>(
   const duplicateIds = new Set<string>();
   if (docs.length === 0) return { inserted: 0, duplicateIds };
   try {
-    await model.collection.insertMany(docs as never[], { ordered: false });
+    const result = await model.collection.insertMany(docs as never[], { ordered: false });
+    if (result.insertedCount !== docs.length) throw new Error(`inserted ${result.insertedCount} of ${docs.length} documents`);
     return { inserted: docs.length, duplicateIds };
   } catch (error) {
-    const writeErrors = (
-      error as {
-        writeErrors?: Array<{
-          code?: number;
-          index?: number;
-          err?: { code?: number; index?: number };
-        }>;
-      }
-    ).writeErrors;
-    if (!writeErrors) throw error;
-    for (const e of Array.isArray(writeErrors) ? writeErrors : [writeErrors]) {
-      const code = e.code ?? e.err?.code;
-      const index = e.index ?? e.err?.index;
+    const e = error as { writeErrors?: unknown; insertedCount?: number; result?: { insertedCount?: number } };
+    const writeErrors = (Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : []) as Array<{
+      code?: number;
+      index?: number;
+      err?: { code?: number; index?: number };
+    }>;
+    if (writeErrors.length === 0) throw error;
+    for (const w of writeErrors) {
+      const code = w.code ?? w.err?.code;
+      const index = w.index ?? w.err?.index;
       if (code !== DUPLICATE_KEY || index === undefined) throw error;
       duplicateIds.add(docs[index]._id);
     }
-    return { inserted: docs.length - duplicateIds.size, duplicateIds };
+    const inserted = e.insertedCount ?? e.result?.insertedCount;
+    if (inserted === undefined || inserted + duplicateIds.size !== docs.length) throw error;
+    return { inserted, duplicateIds };
   }
 }

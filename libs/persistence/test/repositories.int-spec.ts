@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { statsOf } from '@keelson/ml';
-import { testInfra, uniqueId } from '@keelson/testing';
+import { privateDatabase, testInfra, uniqueId } from '@keelson/testing';
 import { ApiKeyRepository } from '../src/api-key.repository';
 import { connectMongo } from '../src/connection';
 import { DatasetRepository } from '../src/dataset.repository';
@@ -38,6 +38,21 @@ describe('repositories on FerretDB', () => {
       duplicateIds: new Set([rawRecordId(dataset, 'a'), rawRecordId(dataset, 'b')]),
     });
     expect(await records.countFor(dataset)).toBe(4);
+  });
+
+  it('never reports a batch as stored when the database went away mid-write', async () => {
+    const db = await privateDatabase();
+    const own = await connectMongo({ url: db.url('gone') });
+    try {
+      const records = new RawRecordRepository(own);
+      const doc = (id: string) => ({ _id: id, dataset, recordId: id, schemaVersion: 1, values: {}, receivedAt: new Date(), via: 'http' as const, origin: 'test' });
+      expect((await records.insertNew([doc('a')])).inserted).toBe(1);
+      await db.stop();
+      // The driver reports the dropped socket as a bulk write error with no write errors.
+      await expect(records.insertNew([doc('b')])).rejects.toThrow();
+    } finally {
+      await own.close();
+    }
   });
 
   it('versions dataset schemas and refuses a concurrent update of the same version', async () => {

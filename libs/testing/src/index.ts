@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './wait-for';
 export * from './process';
+export * from './private-database';
