@@ -17,11 +17,18 @@ describe('ingestion while the database is down', () => {
     db = await privateDatabase();
     f = await ingestionFixture({ MONGO_URL: db.url('outage') });
     const dataset = f.dataset();
-    expect((await f.call('PUT', `/v1/datasets/${dataset}`, { body: creditSchema })).status).toBe(201);
-    expect((await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [0, 1, 2].map(record) })).body.accepted).toBe(3);
+    expect((await f.call('PUT', `/v1/datasets/${dataset}`, { body: creditSchema })).status).toBe(
+      201,
+    );
+    expect(
+      (await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [0, 1, 2].map(record) }))
+        .body.accepted,
+    ).toBe(3);
 
     await db.stop();
-    const refused = await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [3, 4, 5].map(record) });
+    const refused = await f.call('POST', `/v1/datasets/${dataset}/records`, {
+      body: [3, 4, 5].map(record),
+    });
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.body.error).toMatch(/retry/);
@@ -31,18 +38,35 @@ describe('ingestion while the database is down', () => {
     // Meanwhile a producer publishes straight onto JetStream.
     const publisher = new EventPublisher(f.messaging.js, 'outage-test');
     for (let batch = 0; batch < 4; batch++) {
-      await publisher.publish(IngestRecords, { records: Array.from({ length: 10 }, (_, i) => record(100 + batch * 10 + i)) }, { subject: dataset });
+      await publisher.publish(
+        IngestRecords,
+        { records: Array.from({ length: 10 }, (_, i) => record(100 + batch * 10 + i)) },
+        { subject: dataset },
+      );
     }
 
     await db.start();
-    await waitFor('readiness to return', async () => (await f.call('GET', '/health/ready', { key: null })).status === 200, { timeoutMs: 30_000 });
+    await waitFor(
+      'readiness to return',
+      async () => (await f.call('GET', '/health/ready', { key: null })).status === 200,
+      { timeoutMs: 30_000 },
+    );
     // The producer retries its refused batch, plus one record it already sent.
-    const retried = await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [2, 3, 4, 5].map(record) });
+    const retried = await f.call('POST', `/v1/datasets/${dataset}/records`, {
+      body: [2, 3, 4, 5].map(record),
+    });
     expect(retried.body).toMatchObject({ accepted: 3, duplicates: 1 });
 
-    await waitFor('the 40 streamed records to be stored', async () => (await f.recordCount(dataset)) === 46, { timeoutMs: 40_000 });
+    await waitFor(
+      'the 40 streamed records to be stored',
+      async () => (await f.recordCount(dataset)) === 46,
+      { timeoutMs: 40_000 },
+    );
     const validated = await waitFor('one validated event per stored record', async () => {
-      const events = await f.events<EventData<typeof RecordValidated>>('RECORDS', `records.validated.${dataset}`);
+      const events = await f.events<EventData<typeof RecordValidated>>(
+        'RECORDS',
+        `records.validated.${dataset}`,
+      );
       return events.length >= 46 ? events : undefined;
     });
     expect(new Set(validated.map((e) => e.event.data.recordId)).size).toBe(46);

@@ -44,11 +44,18 @@ export async function insertNew<T extends { _id: string }>(
   if (docs.length === 0) return { inserted: 0, duplicateIds };
   try {
     const result = await model.collection.insertMany(docs as never[], { ordered: false });
-    if (result.insertedCount !== docs.length) throw new Error(`inserted ${result.insertedCount} of ${docs.length} documents`);
+    if (result.insertedCount !== docs.length)
+      throw new Error(`inserted ${result.insertedCount} of ${docs.length} documents`);
     return { inserted: docs.length, duplicateIds };
   } catch (error) {
-    const e = error as { writeErrors?: unknown; insertedCount?: number; result?: { insertedCount?: number } };
-    const writeErrors = (Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : []) as Array<{
+    const e = error as {
+      writeErrors?: unknown;
+      insertedCount?: number;
+      result?: { insertedCount?: number };
+    };
+    const writeErrors = (
+      Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : []
+    ) as Array<{
       code?: number;
       index?: number;
       err?: { code?: number; index?: number };

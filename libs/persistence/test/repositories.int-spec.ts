@@ -45,7 +45,16 @@ describe('repositories on FerretDB', () => {
     const own = await connectMongo({ url: db.url('gone') });
     try {
       const records = new RawRecordRepository(own);
-      const doc = (id: string) => ({ _id: id, dataset, recordId: id, schemaVersion: 1, values: {}, receivedAt: new Date(), via: 'http' as const, origin: 'test' });
+      const doc = (id: string) => ({
+        _id: id,
+        dataset,
+        recordId: id,
+        schemaVersion: 1,
+        values: {},
+        receivedAt: new Date(),
+        via: 'http' as const,
+        origin: 'test',
+      });
       expect((await records.insertNew([doc('a')])).inserted).toBe(1);
       await db.stop();
       // The driver reports the dropped socket as a bulk write error with no write errors.

@@ -11,10 +11,11 @@ describe('isConnectionError', () => {
     expect(isConnectionError(error)).toBe(true);
   });
 
-  it.each([[new TypeError('x is undefined')], [{ name: 'MongoServerError', code: 11000, message: 'E11000 duplicate key' }], [null]])(
-    'treats %o as a bug',
-    (error) => {
-      expect(isConnectionError(error)).toBe(false);
-    },
-  );
+  it.each([
+    [new TypeError('x is undefined')],
+    [{ name: 'MongoServerError', code: 11000, message: 'E11000 duplicate key' }],
+    [null],
+  ])('treats %o as a bug', (error) => {
+    expect(isConnectionError(error)).toBe(false);
+  });
 });

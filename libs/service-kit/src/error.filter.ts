@@ -22,14 +22,11 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 413 || status === 415) {
-        void reply
-          .status(status)
-          .send({
-            error: describeFastifyError({
-              code:
-                status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
-            }),
-          });
+        void reply.status(status).send({
+          error: describeFastifyError({
+            code: status === 413 ? 'FST_ERR_CTP_BODY_TOO_LARGE' : 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+          }),
+        });
         return;
       }
       const response = exception.getResponse();

@@ -7,8 +7,14 @@ import { waitFor } from './wait-for';
 
 /** The ferretdb binary that `./keelson infra up` built or found. */
 export function ferretDbBinary(): string {
-  const cache = process.env.KEELSON_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'keelson/bin');
-  const candidates = [process.env.KEELSON_FERRETDB_BIN, join(cache, 'ferretdb'), ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'ferretdb'))];
+  const cache =
+    process.env.KEELSON_BIN_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'keelson/bin');
+  const candidates = [
+    process.env.KEELSON_FERRETDB_BIN,
+    join(cache, 'ferretdb'),
+    ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'ferretdb')),
+  ];
   const found = candidates.find((c): c is string => !!c && existsSync(c));
   if (!found) throw new Error('ferretdb not found: run ./keelson infra up first');
   return found;
@@ -51,8 +57,23 @@ export async function privateDatabase() {
     url: (name: string) => `mongodb://127.0.0.1:${port}/${name}`,
     async start() {
       if (child && child.exitCode === null && child.signalCode === null) return;
-      child = spawn(ferretDbBinary(), ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'], { stdio: 'ignore' });
-      await waitFor(`FerretDB on ${port}`, () => answers(port), { timeoutMs: 30_000, intervalMs: 100 });
+      child = spawn(
+        ferretDbBinary(),
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dir}/`,
+          `--listen-addr=127.0.0.1:${port}`,
+          `--state-dir=${dir}`,
+          '--debug-addr=-',
+          '--telemetry=disable',
+          '--log-level=error',
+        ],
+        { stdio: 'ignore' },
+      );
+      await waitFor(`FerretDB on ${port}`, () => answers(port), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
     },
     async stop() {
       const running = child;

@@ -1,0 +1,134 @@
+import { applyTransform, type NumericStats, type TransformSpec } from '@keelson/ml';
+import { connectNats, EventPublisher, readEvents, type Messaging } from '@keelson/messaging';
+import { connectMongo, DatasetRepository, TransformRepository } from '@keelson/persistence';
+import {
+  deterministicUuidv7,
+  RecordValidated,
+  type EventData,
+  type FeatureRowCreated,
+} from '@keelson/schemas';
+import type { RunningService } from '@keelson/service-kit';
+import { testInfra, uniqueId, waitFor } from '@keelson/testing';
+import type { Connection } from 'mongoose';
+import { startPreprocessing } from '../src/bootstrap';
+import { preprocessingConfig } from '../src/config';
+
+describe('preprocessing (real NATS, real database)', () => {
+  let service: RunningService;
+  let connection: Connection;
+  let messaging: Messaging;
+  const dataset = `ds_${uniqueId()}`;
+  const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/preprocessing_test_${uniqueId()}`);
+
+  beforeAll(async () => {
+    connection = await connectMongo({ url: mongoUrl });
+    await new DatasetRepository(connection).saveVersion(
+      dataset,
+      {
+        label: 'default',
+        key: 'id',
+        fields: {
+          id: { type: 'category' },
+          age: { type: 'integer' },
+          income: { type: 'number', required: false },
+          employment: { type: 'category', required: false },
+          default: { type: 'boolean' },
+        },
+      },
+      0,
+    );
+    service = await startPreprocessing(
+      preprocessingConfig.load({
+        ...process.env,
+        MONGO_URL: mongoUrl,
+        PREPROCESSING_HTTP_PORT: '0',
+        KEELSON_TRACING: 'false',
+        LOG_LEVEL: 'warn',
+        PREPROCESSING_BATCH_RECORDS: '100',
+      }),
+    );
+    messaging = await connectNats({ url: testInfra.natsUrl, name: 'preprocessing-test' });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await connection?.dropDatabase();
+    await connection?.close();
+    await messaging?.drain();
+  });
+
+  const values = (i: number) => ({
+    id: `r${i}`,
+    age: 20 + (i % 60),
+    income: i % 10 === 0 ? null : 30_000 + (i % 97) * 1_000,
+    employment: i % 13 === 0 ? null : ['salaried', 'retired', 'student'][i % 3],
+    default: i % 4 === 0,
+  });
+
+  it('turns validated records into feature rows once each, with statistics and versioned transforms', async () => {
+    const publisher = new EventPublisher(messaging.js, 'ingestion/test');
+    const publish = (i: number, id?: string) =>
+      publisher.publish(
+        RecordValidated,
+        {
+          dataset,
+          schemaVersion: 1,
+          recordId: `r${i}`,
+          values: values(i),
+          receivedAt: new Date(1_700_000_000_000 + i).toISOString(),
+        },
+        { subject: dataset, ...(id ? { id } : {}) },
+      );
+    for (let i = 0; i < 1_000; i++) await publish(i);
+    // Re-sends of records already sent, under new event ids: JetStream cannot drop them, so
+    // preprocessing's own dedupe must.
+    for (let i = 0; i < 50; i++) await publish(i, deterministicUuidv7(Date.now(), `resend-${i}`));
+
+    const rows = connection.collection('feature_rows');
+    await waitFor(
+      '1,000 feature rows',
+      async () => (await rows.countDocuments({ dataset })) === 1_000,
+      { timeoutMs: 40_000 },
+    );
+    const features = await waitFor('a features event per row', async () => {
+      const events = await readEvents<EventData<typeof FeatureRowCreated>>(
+        messaging.js,
+        'FEATURES',
+        `features.${dataset}`,
+      );
+      return new Set(events.map((e) => e.event.data.recordId)).size === 1_000 ? events : undefined;
+    });
+    expect(await rows.countDocuments({ dataset })).toBe(1_000);
+
+    const view = await (await fetch(`${service.url}/v1/datasets/${dataset}/features`)).json();
+    expect(view.featureRows).toBe(1_000);
+    expect(view.stats.records).toBe(1_000);
+    const income = view.stats.fields.income as NumericStats;
+    expect([income.count, income.missing]).toEqual([900, 100]);
+    const expectedCounts: Record<string, number> = {};
+    for (let i = 0; i < 1_000; i++) {
+      const e = values(i).employment;
+      if (e !== null) expectedCounts[e] = (expectedCounts[e] ?? 0) + 1;
+    }
+    expect(view.stats.fields.employment.counts).toEqual(expectedCounts);
+
+    // Refit each time the data doubles: several versions, each fitted on at least twice the last.
+    const transforms = new TransformRepository(connection);
+    const latest = (await transforms.latest(dataset))!;
+    expect(latest.version).toBeGreaterThanOrEqual(3);
+    const first = (await transforms.get(dataset, 1))!;
+    expect(first.featureNames).toEqual(['age', 'income', ...first.featureNames.slice(2)]);
+    expect(first.featureNames).not.toContain('id');
+
+    // Every stored row is exactly the transform of its record under the version it names.
+    const specs = new Map<number, TransformSpec>();
+    for (const row of await rows.find({ dataset }).limit(200).toArray()) {
+      const spec =
+        specs.get(row.transformVersion) ?? (await transforms.get(dataset, row.transformVersion))!;
+      specs.set(row.transformVersion, spec);
+      const i = Number(String(row.recordId).slice(1));
+      expect({ features: row.features, label: row.label }).toEqual(applyTransform(spec, values(i)));
+    }
+    const event = features.find((e) => e.event.data.recordId === 'r7')!.event;
+    expect(event.data).toMatchObject({ dataset, label: 0, transformVersion: expect.any(Number) });
+  });
+});
