@@ -99,7 +99,14 @@ describe('preprocessing (real NATS, real database)', () => {
     });
     expect(await rows.countDocuments({ dataset })).toBe(1_000);
 
-    const view = await (await fetch(`${service.url}/v1/datasets/${dataset}/features`)).json();
+    const response = await fetch(`${service.url}/v1/datasets/${dataset}/features`);
+    const view = (await response.json()) as {
+      featureRows: number;
+      stats: {
+        records: number;
+        fields: Record<string, NumericStats & { counts?: Record<string, number> }>;
+      };
+    };
     expect(view.featureRows).toBe(1_000);
     expect(view.stats.records).toBe(1_000);
     const income = view.stats.fields.income as NumericStats;
