@@ -1,24 +1,58 @@
 #!/usr/bin/env bash
-# Starts, stops and reports the Keelson services. Each app under apps/ with a `serve` target is a
-# service; until the first one lands (issue 3), this says so instead of pretending.
+# Starts, stops and reports the Keelson services as local processes (logs and pid files under
+# .keelson/). A service that already answers its readiness check is reused.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+state="$root/.keelson"
+mkdir -p "$state/logs" "$state/run"
+export PATH="$root/node_modules/.bin:$PATH" SWC_NODE_PROJECT="$root/tsconfig.json"
 
-apps=()
-for dir in apps/*/; do
-  [ -f "$dir/project.json" ] && grep -q '"serve"' "$dir/project.json" && apps+=("$(basename "$dir")")
-done 2>/dev/null
+# name:port for every service that exists so far, in start order. Training, prediction, gateway,
+# monitoring and recovery join this list as they land.
+SERVICES=("ingestion:${INGESTION_HTTP_PORT:-8082}" "preprocessing:${PREPROCESSING_HTTP_PORT:-8086}")
+
+log() { printf '[services] %s\n' "$*" >&2; }
+ready() { curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
+pid_of() { [ -f "$state/run/$1.pid" ] && cat "$state/run/$1.pid"; }
+alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
+
+start_one() {
+  local name=${1%%:*} port=${1##*:}
+  if ready "$port"; then log "$name already running on $port"; return; fi
+  nohup node -r @swc-node/register "apps/$name/src/main.ts" >>"$state/logs/$name.log" 2>&1 &
+  echo $! >"$state/run/$name.pid"
+  local deadline=$((SECONDS + 90))
+  until ready "$port"; do
+    if ! alive "$name"; then log "$name exited during start-up; last log lines:"; tail -n 20 "$state/logs/$name.log" >&2; return 1; fi
+    if [ $SECONDS -ge $deadline ]; then log "$name not ready after 90s (log: .keelson/logs/$name.log)"; return 1; fi
+    sleep 0.3
+  done
+  log "$name ready on http://127.0.0.1:$port (log: .keelson/logs/$name.log)"
+}
+
+stop_one() {
+  local name=${1%%:*} pid
+  alive "$name" || { rm -f "$state/run/$name.pid"; return; }
+  pid=$(pid_of "$name")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$state/run/$name.pid"
+  log "stopped $name"
+}
 
 case "${1:-}" in
   up)
-    if [ ${#apps[@]} -eq 0 ]; then
-      echo "[services] no services exist yet: infrastructure only (NATS, FerretDB, Jaeger) is running."
-      echo "[services] streams, consumers and KV buckets are provisioned by each service at start-up."
-      exit 0
-    fi
-    echo "[services] starting: ${apps[*]}" ;;
-  down) [ ${#apps[@]} -eq 0 ] || echo "[services] stopping: ${apps[*]}" ;;
-  status) [ ${#apps[@]} -eq 0 ] && echo "(no services yet)" || true ;;
+    for s in "${SERVICES[@]}"; do start_one "$s"; done
+    log "not built yet: training, prediction, gateway, monitoring, recovery (issues 4 and 5 onwards)" ;;
+  down)
+    for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done ;;
+  status)
+    for s in "${SERVICES[@]}"; do
+      name=${s%%:*} port=${s##*:} health=down
+      ready "$port" && health=ready
+      printf '%-10s %-8s %s\n' "$name" "$health" "http://127.0.0.1:$port"
+    done ;;
   *) echo "usage: services.sh up|down|status" >&2; exit 2 ;;
 esac
