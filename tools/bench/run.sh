@@ -1,3 +1,13 @@
 #!/usr/bin/env bash
-echo "no benchmarks yet: the first (ingest) arrives with issue 3" >&2
-exit 2
+# Runs a benchmark under bench/ and prints its figures: ./keelson bench <name>
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+name=${1:-}
+if [ -z "$name" ] || [ ! -f "bench/$name.ts" ]; then
+  echo "usage: ./keelson bench <name>; available: $(ls bench/*.ts 2>/dev/null | xargs -n1 basename | sed 's/\.ts$//' | tr '\n' ' ')" >&2
+  exit 2
+fi
+shift
+export SWC_NODE_PROJECT="$root/tsconfig.json"
+exec node -r @swc-node/register "bench/$name.ts" "$@"

@@ -77,7 +77,9 @@ up_ferretdb() {
   local bin; bin=$(ensure_bin ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" cmd/ferretdb \
     "echo $FERRETDB_VERSION > build/version/version.txt")
   mkdir -p "$state/data/ferretdb" "$state/run/ferretdb"
-  start ferretdb "$bin" --handler=sqlite --sqlite-url="file:$state/data/ferretdb/" \
+  # synchronous(normal) with SQLite's WAL journal: a crash of FerretDB loses nothing, a power loss may
+  # lose the last commits. A development trade for write throughput; production runs MongoDB.
+  start ferretdb "$bin" --handler=sqlite --sqlite-url="file:$state/data/ferretdb/?_pragma=synchronous(normal)" \
     --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$state/run/ferretdb" \
     --debug-addr=127.0.0.1:${FERRETDB_DEBUG_PORT:-8089} --telemetry=disable --log-level=warn
   wait_until "FerretDB" 30 mongo_ready

@@ -29,8 +29,9 @@ export const ingestionConfig = defineConfig('ingestion', {
     defaultPerSecond: env.integer('INGESTION_RATE_PER_SECOND', { default: 200, min: 1 }),
     defaultBurst: env.integer('INGESTION_RATE_BURST', { default: 400, min: 1 }),
   },
+  // Each message is a batch whose handling mostly waits on the database and PubAcks.
   consumer: {
-    concurrency: env.integer('INGESTION_CONSUMER_CONCURRENCY', { default: 8, min: 1, max: 256 }),
+    concurrency: env.integer('INGESTION_CONSUMER_CONCURRENCY', { default: 64, min: 1, max: 1024 }),
   },
 });
 

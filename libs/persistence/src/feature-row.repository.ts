@@ -9,8 +9,6 @@ export interface FeatureRowDoc {
   transformVersion: number;
   features: number[];
   label: number | null;
-  /** The validated raw values, so training can re-apply a newer transform version. */
-  values: Record<string, unknown>;
   createdAt: Date;
 }
 
@@ -22,7 +20,6 @@ const schema = new Schema<FeatureRowDoc>(
     transformVersion: Number,
     features: [Number],
     label: Schema.Types.Mixed,
-    values: Schema.Types.Mixed,
     createdAt: Date,
   },
   { collection: 'feature_rows', versionKey: false },
@@ -30,6 +27,10 @@ const schema = new Schema<FeatureRowDoc>(
 // Serves training's reads: one dataset's rows in creation order (training windows).
 schema.index({ dataset: 1, createdAt: 1 });
 
+/**
+ * Feature rows, one per accepted record. They do not repeat the raw values: training that wants
+ * to re-apply a newer transform version reads them from `records`, under the same `_id`.
+ */
 export class FeatureRowRepository extends Repository<FeatureRowDoc> {
   constructor(connection: Connection) {
     super(connection, 'FeatureRow', schema);

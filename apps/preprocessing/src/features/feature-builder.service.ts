@@ -86,21 +86,17 @@ export class FeatureBuilder {
         transformVersion: spec!.version,
         features: row.features,
         label: row.label,
-        values: r.values,
         createdAt: now,
       };
     });
     const { duplicateIds } = await this.rows.insertNew(docs);
     const fresh = docs.filter((d) => !duplicateIds.has(d._id));
+    const freshValues = unique
+      .filter((r) => !duplicateIds.has(rawRecordId(dataset, r.recordId)))
+      .map((r) => r.values);
 
     if (fresh.length > 0) {
-      const merged = await this.stats.merge(
-        dataset,
-        statsOf(
-          definition,
-          fresh.map((d) => d.values as Record<string, RawValue>),
-        ),
-      );
+      const merged = await this.stats.merge(dataset, statsOf(definition, freshValues));
       if (needsRefit(spec, merged.records)) {
         this.specs.set(
           dataset,

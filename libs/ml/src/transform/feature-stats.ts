@@ -20,8 +20,10 @@ export interface CategoryStats {
   kind: 'category';
   count: number;
   missing: number;
-  /** Value -> occurrences. */
+  /** Value -> occurrences, for at most MAX_TRACKED_CATEGORIES values. */
   counts: Record<string, number>;
+  /** Occurrences of values seen after the tracked set was full. */
+  overflow?: number;
 }
 
 export type FieldStats = NumericStats | CategoryStats;
@@ -43,9 +45,20 @@ export function numericValue(type: FieldType, value: RawValue): number | null {
   return typeof value === 'number' ? value : null;
 }
 
-export function emptyStats(schema: Pick<DatasetSchemaBody, 'fields'>): DatasetStats {
+/** Fields that get statistics: all but the record key, an identifier with one value per record. */
+function statFields(schema: Pick<DatasetSchemaBody, 'fields' | 'key'>) {
+  return Object.entries(schema.fields).filter(([name]) => name !== schema.key);
+}
+
+/**
+ * Distinct values counted per category field. Past this, new values are only counted as
+ * `overflow`: an open vocabulary (free text) must not grow the statistics without bound.
+ */
+export const MAX_TRACKED_CATEGORIES = 5_000;
+
+export function emptyStats(schema: Pick<DatasetSchemaBody, 'fields' | 'key'>): DatasetStats {
   const fields: Record<string, FieldStats> = {};
-  for (const [name, spec] of Object.entries(schema.fields)) {
+  for (const [name, spec] of statFields(schema)) {
     fields[name] =
       spec.type === 'category'
         ? { kind: 'category', count: 0, missing: 0, counts: {} }
@@ -56,12 +69,12 @@ export function emptyStats(schema: Pick<DatasetSchemaBody, 'fields'>): DatasetSt
 
 /** Summarises a batch of validated records. */
 export function statsOf(
-  schema: Pick<DatasetSchemaBody, 'fields'>,
+  schema: Pick<DatasetSchemaBody, 'fields' | 'key'>,
   records: ReadonlyArray<Record<string, RawValue>>,
 ): DatasetStats {
   const stats = emptyStats(schema);
   stats.records = records.length;
-  for (const [name, spec] of Object.entries(schema.fields)) {
+  for (const [name, spec] of statFields(schema)) {
     const field = stats.fields[name];
     for (const record of records) {
       const raw = record[name] ?? null;
@@ -69,8 +82,7 @@ export function statsOf(
         if (raw === null) field.missing++;
         else {
           field.count++;
-          const key = String(raw);
-          field.counts[key] = (field.counts[key] ?? 0) + 1;
+          countCategory(field, String(raw), 1);
         }
         continue;
       }
@@ -124,9 +136,23 @@ function mergeNumeric(x: NumericStats, y: NumericStats): NumericStats {
 }
 
 function mergeCategory(x: CategoryStats, y: CategoryStats): CategoryStats {
-  const counts = { ...x.counts };
-  for (const [value, n] of Object.entries(y.counts)) counts[value] = (counts[value] ?? 0) + n;
-  return { kind: 'category', count: x.count + y.count, missing: x.missing + y.missing, counts };
+  const merged: CategoryStats = {
+    kind: 'category',
+    count: x.count + y.count,
+    missing: x.missing + y.missing,
+    counts: { ...x.counts },
+  };
+  const overflow = (x.overflow ?? 0) + (y.overflow ?? 0);
+  if (overflow > 0) merged.overflow = overflow;
+  for (const [value, n] of Object.entries(y.counts)) countCategory(merged, value, n);
+  return merged;
+}
+
+function countCategory(stats: CategoryStats, value: string, n: number): void {
+  const current = stats.counts[value];
+  if (current !== undefined) stats.counts[value] = current + n;
+  else if (Object.keys(stats.counts).length < MAX_TRACKED_CATEGORIES) stats.counts[value] = n;
+  else stats.overflow = (stats.overflow ?? 0) + n;
 }
 
 /** Population standard deviation; 0 with fewer than two values. */

@@ -2,6 +2,7 @@ import type { DatasetDefinition } from '@keelson/schemas';
 import { applyTransform } from './apply-transform';
 import {
   emptyStats,
+  MAX_TRACKED_CATEGORIES,
   mergeStats,
   missingRate,
   statsOf,
@@ -68,6 +69,29 @@ describe('feature statistics', () => {
     expect(b.mean).toBeCloseTo(a.mean, 8);
     expect(b.m2 / a.m2).toBeCloseTo(1, 10);
     expect(merged.fields.employment).toEqual(whole.fields.employment);
+  });
+
+  it('leaves the record key out and bounds the values tracked per category', () => {
+    const keyed = {
+      ...dataset,
+      key: 'id',
+      fields: { id: { type: 'category' as const }, ...dataset.fields },
+    };
+    expect(Object.keys(statsOf(keyed, records).fields)).not.toContain('id');
+    const open = { fields: { c: { type: 'category' as const } } };
+    const many = statsOf(
+      open,
+      Array.from({ length: MAX_TRACKED_CATEGORIES + 10 }, (_, i) => ({ c: `v${i}` })),
+    );
+    const c = many.fields.c as CategoryStats;
+    expect([Object.keys(c.counts).length, c.overflow, c.count]).toEqual([
+      MAX_TRACKED_CATEGORIES,
+      10,
+      MAX_TRACKED_CATEGORIES + 10,
+    ]);
+    const merged = mergeStats(many, statsOf(open, [{ c: 'v0' }, { c: 'new' }])).fields
+      .c as CategoryStats;
+    expect([merged.counts.v0, merged.counts.new, merged.overflow]).toEqual([2, undefined, 11]);
   });
 
   it('stays accurate for large-mean values such as timestamps', () => {
