@@ -93,7 +93,7 @@ export const ingestionOpenApi = {
             content: json({ $ref: '#/components/schemas/IngestReport' }),
           },
           '400': error(
-            'malformed JSON or NDJSON (`details` gives the line), or not a list of records',
+            'malformed JSON or NDJSON (`details` gives the line), not a list of records, or every record rejected (`details` gives `[index].field` and the reason)',
           ),
           '401': error('missing or invalid API key'),
           '403': error('the key lacks the ingest scope'),
