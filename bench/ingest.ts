@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
-import { createEvent, IngestRecords, uuidv7, type StreamSpec } from '@keelson/schemas';
+import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
 
