@@ -154,7 +154,14 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
           messaging.jsm.consumers.info('INGEST', 'ingestion'),
           messaging.jsm.consumers.info('RECORDS', 'preprocessing'),
         ]);
-        return i.num_pending + i.num_ack_pending + p.num_pending + p.num_ack_pending === 0;
+        const left = {
+          ingestion: i.num_pending + i.num_ack_pending,
+          preprocessing: p.num_pending + p.num_ack_pending,
+        };
+        // Thrown, so a timeout reports what was still waiting.
+        if (left.ingestion + left.preprocessing > 0)
+          throw new Error(`still pending: ${JSON.stringify(left)}`);
+        return true;
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );

@@ -9,3 +9,4 @@ export * from './provisioning';
 export * from './publisher';
 export * from './nest/jetstream.transport';
 export * from './nest/messaging.module';
+export * from './nest/rpc-pass-through.filter';

@@ -7,6 +7,8 @@ import type { CloudEvent } from '@keelson/schemas';
 import { waitFor } from '@keelson/testing';
 import type { MessageContext } from '../src/handlers';
 import { JetStreamTransport } from '../src/nest/jetstream.transport';
+import { RpcPassThroughFilter } from '../src/nest/rpc-pass-through.filter';
+import { TerminalError } from '../src/handlers';
 import { messagingFixture, type MessagingFixture } from './fixture';
 
 describe('NestJS transport over the consumer runner', () => {
@@ -29,6 +31,7 @@ describe('NestJS transport over the consumer runner', () => {
       }),
       logger: false,
     });
+    app.useGlobalFilters(new RpcPassThroughFilter());
     await app.listen();
   }
 
@@ -58,6 +61,33 @@ describe('NestJS transport over the consumer runner', () => {
         { n: 2, delivery: 2 },
       ]),
     );
+  });
+
+  it('dead-letters a TerminalError thrown in a handler at once, without retries', async () => {
+    f = await messagingFixture({ maxDeliver: 5, retryBackoffMs: [60_000] });
+    const subject = `${f.prefix}.*`;
+    let calls = 0;
+
+    @Controller()
+    class FailingController {
+      @EventPattern(subject)
+      handle() {
+        calls++;
+        throw new TerminalError('dataset is gone for good');
+      }
+    }
+    await boot(FailingController);
+    await f.publisher.publish(f.Ping, { n: 1 }, { subject: 'ping' });
+    const [entry] = await waitFor('the dead letter', async () => {
+      const entries = await f.deadLettersOf();
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(entry.data).toMatchObject({
+      reason: 'handler-failed',
+      deliveryCount: 1,
+      error: 'dataset is gone for good',
+    });
+    expect(calls).toBe(1);
   });
 
   it('refuses to boot when a subscribed subject has no handler', async () => {

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { Observable } from 'rxjs';
+import { RpcPassThroughFilter } from '@keelson/messaging';
 import { ApiError } from './api-error';
 
 /**
@@ -10,8 +12,12 @@ import { ApiError } from './api-error';
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+  private readonly rpc = new RpcPassThroughFilter();
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Hybrid apps share global filters with their JetStream handlers: there, hand the error to the
+    // transport unchanged so it can tell a TerminalError from a retryable failure.
+    if (host.getType() === 'rpc') return this.rpc.catch(exception, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof ApiError) {
       if (exception.retryAfterSeconds !== undefined)
