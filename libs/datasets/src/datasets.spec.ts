@@ -109,6 +109,33 @@ describe('record validation', () => {
     });
   });
 
+  it('turns an out-of-range epoch timestamp into a reason, not a crash', () => {
+    const verdict = validate({ ...good, opened: 1e16 });
+    expect(!verdict.ok && verdict.reasons).toEqual([
+      { field: 'opened', reason: 'must be epoch milliseconds within ±8.64e15' },
+    ]);
+  });
+
+  it('reads only own fields: a missing optional field named like an Object method is missing', () => {
+    const odd = compileRecordValidator({
+      fields: {
+        constructor: { type: 'number' as const, required: false },
+        y: { type: 'boolean' as const },
+      },
+    });
+    expect(odd({ y: true })).toMatchObject({ ok: true, values: { constructor: null, y: true } });
+  });
+
+  it('caps the reasons for a record with thousands of unknown fields', () => {
+    const flood = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, 1]));
+    const verdict = validate({ ...good, ...flood });
+    expect(!verdict.ok && verdict.reasons).toHaveLength(21);
+    expect(!verdict.ok && verdict.reasons[20]).toEqual({
+      field: '(record)',
+      reason: 'and 4980 more fields not in the dataset schema',
+    });
+  });
+
   it('rejects non-objects', () => {
     for (const record of [null, 3, 'x', [good]]) expect(validate(record).ok).toBe(false);
   });

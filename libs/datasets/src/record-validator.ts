@@ -11,6 +11,9 @@ export type RecordVerdict =
 
 export const MAX_STRING_LENGTH = 256;
 const MAX_TIMESTAMP_LENGTH = 64;
+const MAX_DATE_MS = 8.64e15;
+/** Reasons kept per record: a record with thousands of unknown fields must not make a huge event. */
+const MAX_REASONS = 20;
 const ISO_TIMESTAMP =
   /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -61,10 +64,11 @@ const booleanCheck: Check = (value) =>
     : { reason: `must be true or false, not ${describe(value)}` };
 
 const timestampCheck: Check = (value) => {
+  // Date covers ±8.64e15 ms; past it toISOString() throws, which must be a reason, not a crash.
   if (typeof value === 'number')
-    return Number.isFinite(value)
+    return Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS
       ? { value: new Date(value).toISOString() }
-      : { reason: 'must be a finite number' };
+      : { reason: 'must be epoch milliseconds within ±8.64e15' };
   if (typeof value !== 'string')
     return { reason: `must be an ISO 8601 timestamp, not ${describe(value)}` };
   if (
@@ -117,12 +121,19 @@ export function compileRecordValidator(
     const input = record as Record<string, unknown>;
     const reasons: FieldReason[] = [];
     const values: RecordValues = {};
-    for (const name in input) {
-      if (!known.has(name))
+    let unknown = 0;
+    for (const name of Object.keys(input)) {
+      if (!known.has(name) && unknown++ < MAX_REASONS)
         reasons.push({ field: name.slice(0, 128), reason: 'is not in the dataset schema' });
     }
+    if (unknown > MAX_REASONS)
+      reasons.push({
+        field: '(record)',
+        reason: `and ${unknown - MAX_REASONS} more fields not in the dataset schema`,
+      });
     for (const field of fields) {
-      const raw = input[field.name];
+      // Own properties only: a missing field named `constructor` must not read Object's.
+      const raw = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
       if (raw === undefined || raw === null) {
         if (field.required) reasons.push({ field: field.name, reason: 'is required' });
         values[field.name] = null;

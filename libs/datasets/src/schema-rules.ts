@@ -38,6 +38,8 @@ export function checkDatasetSchema(
     }
   }
   for (const [name, field] of Object.entries(schema.fields)) {
+    if (name === '__proto__')
+      reasons.push({ field: `fields.${name}`, reason: 'is a reserved name' });
     const numeric = field.type === 'number' || field.type === 'integer';
     if (!numeric && (field.min !== undefined || field.max !== undefined))
       reasons.push({

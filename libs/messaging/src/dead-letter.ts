@@ -8,6 +8,9 @@ import {
 import { decodeJson } from './codec';
 import type { EventPublisher, PublishResult } from './publisher';
 
+/** Payload bytes copied into a dead letter; larger ones are referenced by stream and sequence. */
+export const MAX_COPIED_PAYLOAD = 512 * 1024;
+
 export type DeadLetterReason = EventData<typeof DeadLettered>['reason'];
 
 /** Everything about a message that the DLQ keeps, whichever path found it dead. */
@@ -56,7 +59,13 @@ export class DeadLetterPublisher {
       deliveryCount: message.deliveryCount,
       error: error.slice(0, 4_000),
       headers: headersToRecord(message.headers),
-      payloadBase64: Buffer.from(message.data).toString('base64'),
+      // Base64 grows a payload by a third: past this, the copy would not fit NATS's default 1 MB
+      // message limit, so the entry keeps the reference (stream, sequence) instead of the bytes.
+      payloadBase64:
+        message.data.length <= MAX_COPIED_PAYLOAD
+          ? Buffer.from(message.data).toString('base64')
+          : '',
+      payloadBytes: message.data.length,
       ...(eventId === undefined ? {} : { eventId }),
       failedAt: new Date().toISOString(),
     };

@@ -110,6 +110,30 @@ describe('consumer runner against a real JetStream server', () => {
     expect(await f.deadLettersOf()).toHaveLength(1);
   });
 
+  it('keeps a reference instead of the bytes when a dead message is too large to copy', async () => {
+    f = await messagingFixture({ maxDeliver: 5 });
+    await f
+      .runner(async () => {
+        throw new TerminalError('too big to handle');
+      })
+      .start();
+    const published = await f.publisher.publish(
+      f.Ping,
+      { n: 1, note: 'x'.repeat(600_000) },
+      { subject: 'ping' },
+    );
+    const [entry] = await waitFor('a dead letter', async () => {
+      const entries = await f.deadLettersOf();
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(entry.data).toMatchObject({
+      payloadBase64: '',
+      streamSequence: published.seq,
+      stream: f.stream.name,
+    });
+    expect(entry.data.payloadBytes).toBeGreaterThan(600_000);
+  });
+
   it('dead-letters at once on a TerminalError', async () => {
     f = await messagingFixture({ maxDeliver: 5 });
     let calls = 0;

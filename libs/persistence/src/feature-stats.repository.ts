@@ -22,7 +22,7 @@ const schema = new Schema<FeatureStatsDoc>(
 // Serves get() and merge(): the newest revision of one dataset's statistics.
 schema.index({ dataset: 1, rev: -1 });
 
-/** Revisions kept behind the newest, for inspection; older ones are pruned. */
+/** Revisions kept whole behind the newest, for inspection; older ones are emptied. */
 const KEEP_REVISIONS = 5;
 
 /**
@@ -71,10 +71,16 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
-      if (rev > KEEP_REVISIONS)
+      // Old revisions are emptied, never deleted: a deleted _id could be inserted again by a
+      // slow writer that read an old revision, and its merge would land behind the newest one.
+      if (rev > KEEP_REVISIONS) {
         void this.model
-          .deleteMany({ dataset, rev: { $lte: rev - KEEP_REVISIONS } })
+          .updateMany(
+            { dataset, rev: { $lte: rev - KEEP_REVISIONS }, stats: { $ne: '' } },
+            { $set: { stats: '' } },
+          )
           .catch(() => undefined);
+      }
       return merged;
     }
     throw new Error(

@@ -52,6 +52,9 @@ export interface KvBucketSpec {
   ttlMs: number;
 }
 
+// Streams store exactly the subjects their consumers read (one token per dataset or model): a
+// deeper subject such as `ingest.credit.eu` is refused at publish time instead of being stored and
+// acknowledged but never delivered.
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TWO_MINUTES = 120_000;
@@ -59,7 +62,7 @@ const TWO_MINUTES = 120_000;
 export const STREAMS: readonly StreamSpec[] = [
   {
     name: 'INGEST',
-    subjects: ['ingest.>'],
+    subjects: ['ingest.*'],
     description: "producers' raw records, from HTTP or published directly",
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: TWO_MINUTES,
@@ -68,7 +71,7 @@ export const STREAMS: readonly StreamSpec[] = [
   },
   {
     name: 'RECORDS',
-    subjects: ['records.validated.>', 'records.rejected.>'],
+    subjects: ['records.validated.*', 'records.rejected.*'],
     description: 'validated records and rejected records with their reasons',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: TWO_MINUTES,
@@ -77,7 +80,7 @@ export const STREAMS: readonly StreamSpec[] = [
   },
   {
     name: 'FEATURES',
-    subjects: ['features.>'],
+    subjects: ['features.*'],
     description: 'feature rows produced by preprocessing',
     maxAgeMs: 7 * DAY,
     duplicateWindowMs: TWO_MINUTES,
@@ -95,7 +98,7 @@ export const STREAMS: readonly StreamSpec[] = [
   },
   {
     name: 'PREDICTIONS',
-    subjects: ['predictions.>'],
+    subjects: ['predictions.*'],
     description: 'sampled prediction inputs and outputs for drift monitoring',
     maxAgeMs: DAY,
     duplicateWindowMs: TWO_MINUTES,

@@ -46,13 +46,20 @@ export class DatabaseHealth implements OnModuleInit, OnApplicationShutdown {
       const up = await isDatabaseReady(this.connection, 1_500);
       if (up !== this.up) {
         this.up = up;
-        this.logger.warn(
-          up
-            ? 'database is back: resuming ingestion'
-            : 'database is unavailable: pausing ingestion',
-        );
-        for (const listener of this.listeners)
-          await Promise.resolve(listener(up)).catch((e: Error) => this.logger.error(e.message));
+        this.logger.warn(up ? 'database is back: resuming' : 'database is unavailable: pausing');
+        for (const listener of this.listeners) {
+          try {
+            await listener(up);
+          } catch (error) {
+            // Undo the transition so the next check (a second later) tries the listeners again:
+            // a resume that failed must not leave consumers stopped while readiness says ready.
+            this.up = !up;
+            this.logger.error(
+              `reacting to the database being ${up ? 'up' : 'down'} failed: ${(error as Error).message}`,
+            );
+            break;
+          }
+        }
       }
       return up;
     } finally {

@@ -18,6 +18,7 @@ export interface CompiledDataset {
 // Schemas change rarely and every batch needs one: a short cache keeps the database off the hot
 // path, and a new version is picked up within this time on every instance.
 const CACHE_MS = 2_000;
+const MAX_CACHED = 1_000;
 
 export type RegisterOutcome = {
   status: 'created' | 'updated' | 'unchanged';
@@ -26,7 +27,7 @@ export type RegisterOutcome = {
 
 @Injectable()
 export class DatasetCatalog {
-  private readonly cache = new Map<string, { compiled: CompiledDataset | null; until: number }>();
+  private readonly cache = new Map<string, { compiled: CompiledDataset; until: number }>();
 
   constructor(private readonly datasets: DatasetRepository) {}
 
@@ -35,9 +36,11 @@ export class DatasetCatalog {
     const hit = this.cache.get(name);
     if (hit && hit.until > Date.now()) return hit.compiled;
     const definition = await this.datasets.get(name);
-    const compiled = definition
-      ? { definition, validate: compileRecordValidator(definition) }
-      : null;
+    // Misses are not cached: records sent right after a dataset is registered must find it, and
+    // random names must not grow the cache.
+    if (!definition) return null;
+    const compiled = { definition, validate: compileRecordValidator(definition) };
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(name, { compiled, until: Date.now() + CACHE_MS });
     return compiled;
   }

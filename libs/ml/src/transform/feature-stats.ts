@@ -122,12 +122,15 @@ export function mergeStats(a: DatasetStats, b: DatasetStats): DatasetStats {
 
 function mergeNumeric(x: NumericStats, y: NumericStats): NumericStats {
   const count = x.count + y.count;
-  if (count === 0) return { ...x, missing: x.missing + y.missing };
+  const missing = x.missing + y.missing;
+  // An empty side has no min or max (and stored as JSON they read back as null, not ±Infinity).
+  if (y.count === 0) return { ...x, missing };
+  if (x.count === 0) return { ...y, missing };
   const delta = y.mean - x.mean;
   return {
     kind: 'numeric',
     count,
-    missing: x.missing + y.missing,
+    missing,
     mean: x.mean + (delta * y.count) / count,
     m2: x.m2 + y.m2 + (delta * delta * x.count * y.count) / count,
     min: Math.min(x.min, y.min),
@@ -149,10 +152,22 @@ function mergeCategory(x: CategoryStats, y: CategoryStats): CategoryStats {
 }
 
 function countCategory(stats: CategoryStats, value: string, n: number): void {
-  const current = stats.counts[value];
-  if (current !== undefined) stats.counts[value] = current + n;
-  else if (Object.keys(stats.counts).length < MAX_TRACKED_CATEGORIES) stats.counts[value] = n;
+  // Producer values are arbitrary text: "constructor" must not read Object.prototype's, and
+  // "__proto__" must become a key, not a prototype change.
+  const current = Object.hasOwn(stats.counts, value) ? stats.counts[value] : undefined;
+  if (current !== undefined) setOwn(stats.counts, value, current + n);
+  else if (Object.keys(stats.counts).length < MAX_TRACKED_CATEGORIES)
+    setOwn(stats.counts, value, n);
   else stats.overflow = (stats.overflow ?? 0) + n;
+}
+
+function setOwn(target: Record<string, number>, key: string, value: number): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Population standard deviation; 0 with fewer than two values. */

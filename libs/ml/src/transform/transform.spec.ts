@@ -94,6 +94,32 @@ describe('feature statistics', () => {
     expect([merged.counts.v0, merged.counts.new, merged.overflow]).toEqual([2, undefined, 11]);
   });
 
+  it('counts any category text as a plain key, prototype names included', () => {
+    const open = { fields: { c: { type: 'category' as const } } };
+    const stats = statsOf(
+      open,
+      ['constructor', 'toString', '__proto__', '__proto__'].map((c) => ({ c })),
+    );
+    const stored = JSON.parse(JSON.stringify(stats));
+    const merged = mergeStats(stored, statsOf(open, [{ c: 'constructor' }])).fields
+      .c as CategoryStats;
+    expect(Object.entries(merged.counts)).toEqual([
+      ['constructor', 2],
+      ['toString', 1],
+      ['__proto__', 2],
+    ]);
+  });
+
+  it('keeps min and max through a JSON round trip of a field with no values yet', () => {
+    const schema = { fields: { x: { type: 'number' as const, required: false } } };
+    const empty = JSON.parse(JSON.stringify(statsOf(schema, [{ x: null }])));
+    const merged = mergeStats(empty, statsOf(schema, [{ x: 5 }, { x: 7 }])).fields
+      .x as NumericStats;
+    expect([merged.min, merged.max, merged.count, merged.missing]).toEqual([5, 7, 2, 1]);
+    const reversed = mergeStats(statsOf(schema, [{ x: 5 }]), empty).fields.x as NumericStats;
+    expect([reversed.min, reversed.max]).toEqual([5, 5]);
+  });
+
   it('stays accurate for large-mean values such as timestamps', () => {
     const ts = {
       name: 't',

@@ -26,8 +26,12 @@ export const DeadLettered = defineEvent({
       deliveryCount: Type.Integer({ minimum: 0 }),
       error: Type.String(),
       headers: Type.Record(Type.String(), Type.Array(Type.String())),
-      /** Base64 of the original payload bytes: the payload may not even be JSON. */
+      /**
+       * Base64 of the original payload bytes (the payload may not even be JSON). Empty when the
+       * payload was too large to copy into a DLQ message; replay it from stream and sequence.
+       */
       payloadBase64: Type.String(),
+      payloadBytes: Type.Optional(Type.Integer({ minimum: 0 })),
       /** The original event id when the payload was a readable envelope. */
       eventId: Type.Optional(Type.String()),
       failedAt: Type.String(),
