@@ -8,7 +8,7 @@ import {
   PersistenceModule,
   RawRecordRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController } from '@keelson/service-kit';
+import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
 import type { IngestionConfig } from './config';
 import { DatasetCatalog } from './datasets/dataset-catalog.service';
 import { DatasetsController } from './datasets/datasets.controller';
@@ -38,6 +38,7 @@ export class IngestionModule {
         RecordsController,
         RecordsConsumer,
         HealthController,
+        MetricsController,
         OpenApiController,
       ],
       providers: [DatasetCatalog, RecordIngestor, DatabaseHealth],

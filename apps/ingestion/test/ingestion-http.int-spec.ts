@@ -97,6 +97,13 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
         ],
       });
       expect(await f.recordCount(dataset)).toBe(2);
+      const metrics = await f.call('GET', '/metrics', { key: null });
+      expect(metrics.body).toContain(
+        `keelson_ingested_records_total{dataset="${dataset}",via="http",outcome="accepted"} 2`,
+      );
+      expect(metrics.body).toContain(
+        `keelson_ingested_records_total{dataset="${dataset}",via="http",outcome="rejected"} 1`,
+      );
       const validated = await waitFor('validated events', async () => {
         const events = await f.events<EventData<typeof RecordValidated>>(
           'RECORDS',

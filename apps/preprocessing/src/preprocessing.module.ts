@@ -9,7 +9,7 @@ import {
   PersistenceModule,
   TransformRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController } from '@keelson/service-kit';
+import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
 import type { PreprocessingConfig } from './config';
 import { FeatureBuilder } from './features/feature-builder.service';
 import { FeaturesController } from './features/features.controller';
@@ -36,7 +36,12 @@ export class PreprocessingModule {
         MessagingModule.forRoot(messaging, `preprocessing/${config.nodeId}`),
         PersistenceModule.forRoot(connection, PREPROCESSING_REPOSITORIES),
       ],
-      controllers: [ValidatedRecordsConsumer, FeaturesController, HealthController],
+      controllers: [
+        ValidatedRecordsConsumer,
+        FeaturesController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [FeatureBuilder, DatabaseHealth],
     };
   }

@@ -118,6 +118,11 @@ describe('preprocessing (real NATS, real database)', () => {
     }
     expect(view.stats.fields.employment.counts).toEqual(expectedCounts);
 
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `keelson_feature_rows_total{dataset="${dataset}",outcome="stored"} 1000`,
+    );
+
     // Refit each time the data doubles: several versions, each fitted on at least twice the last.
     const transforms = new TransformRepository(connection);
     const latest = (await transforms.latest(dataset))!;

@@ -5,3 +5,4 @@ export * from './database-health.service';
 export * from './error.filter';
 export * from './health.controller';
 export * from './service-bootstrap';
+export * from './metrics';

@@ -14,6 +14,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(ingestionOpenApi.paths).sort()).toEqual([
       '/health/live',
       '/health/ready',
+      '/metrics',
       '/v1/datasets',
       '/v1/datasets/{name}',
       '/v1/datasets/{name}/records',

@@ -105,6 +105,13 @@ export const ingestionOpenApi = {
         },
       },
     },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (keelson_ingested_records_total and Node process metrics)',
+        security: [],
+        responses: { '200': { description: 'text exposition format' } },
+      },
+    },
     '/health/live': {
       get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } },
     },

@@ -9,7 +9,8 @@ import {
   type FieldReason,
 } from '@keelson/schemas';
 import { currentTraceId } from '@keelson/tracing';
-import { DatabaseHealth, isConnectionError } from '@keelson/service-kit';
+import { counter, DatabaseHealth, isConnectionError } from '@keelson/service-kit';
+
 import { DatasetCatalog } from '../datasets/dataset-catalog.service';
 
 export interface Arrival {
@@ -35,6 +36,12 @@ export interface IngestReport {
   rejected: number;
   results: RecordResult[];
 }
+
+const RECORDS = counter(
+  'keelson_ingested_records_total',
+  'Records received, by dataset, path and outcome',
+  ['dataset', 'via', 'outcome'],
+);
 
 export class UnknownDatasetError extends Error {
   constructor(readonly dataset: string) {
@@ -164,12 +171,16 @@ export class RecordIngestor {
     for (const r of results)
       if (r.status === 'accepted') accepted++;
       else if (r.status === 'duplicate') duplicates++;
+    const rejected = results.length - accepted - duplicates;
+    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'accepted' }, accepted);
+    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'duplicate' }, duplicates);
+    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'rejected' }, rejected);
     return {
       dataset: datasetName,
       schemaVersion: definition.version,
       accepted,
       duplicates,
-      rejected: results.length - accepted - duplicates,
+      rejected,
       results,
     };
   }

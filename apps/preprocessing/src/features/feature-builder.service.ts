@@ -19,7 +19,14 @@ import {
   type FeatureRowDoc,
 } from '@keelson/persistence';
 import { deterministicUuidv7, FeatureRowCreated } from '@keelson/schemas';
+import { counter } from '@keelson/service-kit';
 import type { PreprocessingConfig } from '../config';
+
+const ROWS = counter(
+  'keelson_feature_rows_total',
+  'Feature rows, by dataset and outcome (stored or duplicate)',
+  ['dataset', 'outcome'],
+);
 
 export interface ValidatedRecord {
   recordId: string;
@@ -91,6 +98,8 @@ export class FeatureBuilder {
     });
     const { duplicateIds } = await this.rows.insertNew(docs);
     const fresh = docs.filter((d) => !duplicateIds.has(d._id));
+    ROWS.inc({ dataset, outcome: 'stored' }, fresh.length);
+    ROWS.inc({ dataset, outcome: 'duplicate' }, duplicateIds.size);
     const freshValues = unique
       .filter((r) => !duplicateIds.has(rawRecordId(dataset, r.recordId)))
       .map((r) => r.values);
