@@ -60,4 +60,33 @@ describe('trace context across a real publish and consume', () => {
     });
     expect(handlerTraceIds).toEqual([request.spanContext().traceId]);
   });
+
+  it('gives a batch one PRODUCER span that parents every consumer span', async () => {
+    exporter.reset();
+    const batch = await messagingFixture();
+    try {
+      let handled = 0;
+      await batch.runner(async () => void handled++).start();
+      const results = await batch.publisher.publishMany(
+        batch.Ping,
+        [1, 2, 3].map((n) => ({ data: { n }, options: { subject: 'ping' } })),
+      );
+      expect(new Set(results.map((r) => r.id)).size).toBe(3);
+      await waitFor(
+        'three consumer spans',
+        () => exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CONSUMER).length === 3,
+      );
+      const producers = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.PRODUCER);
+      expect(producers).toHaveLength(1);
+      expect(producers[0].attributes['messaging.batch.message_count']).toBe(3);
+      for (const consumer of exporter
+        .getFinishedSpans()
+        .filter((s) => s.kind === SpanKind.CONSUMER)) {
+        expect(consumer.parentSpanContext?.spanId).toBe(producers[0].spanContext().spanId);
+      }
+      expect(handled).toBe(3);
+    } finally {
+      await batch.cleanup();
+    }
+  });
 });

@@ -111,3 +111,27 @@ export function recordSpanError(error: unknown): void {
     message: error instanceof Error ? error.message : String(error),
   });
 }
+
+/**
+ * One PRODUCER span for a batch of messages published together (the records of one request): its
+ * context goes into every message's headers, so each consumer span is still its child, without
+ * paying for a span per message.
+ */
+export function withBatchProducerSpan<T>(
+  subject: string,
+  count: number,
+  publish: (inject: (headers: HeaderCarrier) => void) => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(`send ${subject}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': subject,
+      'messaging.batch.message_count': count,
+    },
+  });
+  const ctx = trace.setSpan(context.active(), span);
+  const inject = (headers: HeaderCarrier) => propagation.inject(ctx, headers, setter);
+  return context.with(ctx, () => record(span, () => publish(inject)));
+}

@@ -125,44 +125,46 @@ export class RecordIngestor {
 
     await this.guard('publish record events', () =>
       Promise.all([
-        ...docs.map((doc) => {
-          const at = storedAt.get(doc._id) ?? doc.receivedAt;
-          return this.publisher.publish(
-            RecordValidated,
-            {
-              dataset: datasetName,
-              schemaVersion: doc.schemaVersion,
-              recordId: doc.recordId,
-              values: doc.values as Record<string, string | number | boolean | null>,
-              receivedAt: at.toISOString(),
-            },
-            {
-              subject: datasetName,
-              id: deterministicUuidv7(at.getTime(), `validated:${datasetName}:${doc.recordId}`),
-            },
-          );
-        }),
-        ...results
-          .filter((r) => r.status === 'rejected')
-          .map((r) =>
-            this.publisher.publish(
-              RecordRejected,
-              {
+        this.publisher.publishMany(
+          RecordValidated,
+          docs.map((doc) => {
+            const at = storedAt.get(doc._id) ?? doc.receivedAt;
+            return {
+              data: {
+                dataset: datasetName,
+                schemaVersion: doc.schemaVersion,
+                recordId: doc.recordId,
+                values: doc.values as Record<string, string | number | boolean | null>,
+                receivedAt: at.toISOString(),
+              },
+              options: {
+                subject: datasetName,
+                id: deterministicUuidv7(at.getTime(), `validated:${datasetName}:${doc.recordId}`),
+              },
+            };
+          }),
+        ),
+        this.publisher.publishMany(
+          RecordRejected,
+          results
+            .filter((r) => r.status === 'rejected')
+            .map((r) => ({
+              data: {
                 dataset: datasetName,
                 ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
                 preview: recordPreview(batch[r.index]),
                 reasons: r.reasons!,
                 receivedAt: receivedAt.toISOString(),
               },
-              {
+              options: {
                 subject: datasetName,
                 id: deterministicUuidv7(
                   arrival.receivedAtMs,
                   `rejected:${arrival.origin}:${r.index}`,
                 ),
               },
-            ),
-          ),
+            })),
+        ),
       ]),
     );
 

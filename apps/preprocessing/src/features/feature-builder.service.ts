@@ -119,26 +119,24 @@ export class FeatureBuilder {
     // Rows stored by an earlier delivery are announced as stored, under the same event ids.
     const stored = duplicateIds.size > 0 ? await this.rows.findByIds([...duplicateIds]) : [];
     const receivedAt = new Map(unique.map((r) => [r.recordId, Date.parse(r.receivedAt)]));
-    await Promise.all(
-      [...fresh, ...stored].map((row) =>
-        this.publisher.publish(
-          FeatureRowCreated,
-          {
-            dataset,
-            recordId: row.recordId,
-            transformVersion: row.transformVersion,
-            features: row.features,
-            label: row.label,
-          },
-          {
-            subject: dataset,
-            id: deterministicUuidv7(
-              receivedAt.get(row.recordId) ?? 0,
-              `features:${dataset}:${row.recordId}`,
-            ),
-          },
-        ),
-      ),
+    await this.publisher.publishMany(
+      FeatureRowCreated,
+      [...fresh, ...stored].map((row) => ({
+        data: {
+          dataset,
+          recordId: row.recordId,
+          transformVersion: row.transformVersion,
+          features: row.features,
+          label: row.label,
+        },
+        options: {
+          subject: dataset,
+          id: deterministicUuidv7(
+            receivedAt.get(row.recordId) ?? 0,
+            `features:${dataset}:${row.recordId}`,
+          ),
+        },
+      })),
     );
   }
 
