@@ -1,15 +1,7 @@
-import { hostname } from 'node:os';
-import { defineConfig, env, mongoSettings, natsSettings, telemetrySettings } from '@keelson/config';
+import { defineConfig, env, serviceSettings } from '@keelson/config';
 
 export const ingestionConfig = defineConfig('ingestion', {
-  nodeId: env.string('NODE_ID', {
-    default: `ingestion-${hostname()}-${process.pid}`,
-    pattern: /^[A-Za-z0-9_-]{1,128}$/,
-    hint: 'letters, digits, _ and -',
-  }),
-  nats: natsSettings(),
-  mongo: mongoSettings(),
-  telemetry: telemetrySettings(),
+  ...serviceSettings('ingestion'),
   http: {
     host: env.string('INGESTION_HOST', { default: '127.0.0.1' }),
     port: env.port('INGESTION_HTTP_PORT', 8082),

@@ -1,15 +1,7 @@
-import { hostname } from 'node:os';
-import { defineConfig, env, mongoSettings, natsSettings, telemetrySettings } from '@keelson/config';
+import { defineConfig, env, serviceSettings } from '@keelson/config';
 
 export const preprocessingConfig = defineConfig('preprocessing', {
-  nodeId: env.string('NODE_ID', {
-    default: `preprocessing-${hostname()}-${process.pid}`,
-    pattern: /^[A-Za-z0-9_-]{1,128}$/,
-    hint: 'letters, digits, _ and -',
-  }),
-  nats: natsSettings(),
-  mongo: mongoSettings(),
-  telemetry: telemetrySettings(),
+  ...serviceSettings('preprocessing'),
   http: {
     host: env.string('PREPROCESSING_HOST', { default: '127.0.0.1' }),
     port: env.port('PREPROCESSING_HTTP_PORT', 8086),

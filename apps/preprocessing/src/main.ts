@@ -1,19 +1,6 @@
 import { tracing } from './tracing';
+import { runService } from '@keelson/service-kit';
 import { startPreprocessing } from './bootstrap';
 import { preprocessingConfig } from './config';
 
-async function main() {
-  const running = await startPreprocessing(preprocessingConfig.load());
-  const stop = async () => {
-    await running.close();
-    await tracing.shutdown();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
-}
-
-main().catch((error: Error) => {
-  process.stderr.write(`preprocessing failed to start: ${error.message}\n`);
-  process.exit(1);
-});
+runService('preprocessing', () => startPreprocessing(preprocessingConfig.load()), tracing);

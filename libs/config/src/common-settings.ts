@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { env } from './settings';
 
 // Settings every service shares, with the defaults from ARCHITECTURE.md ("Running it").
@@ -45,4 +46,16 @@ export const telemetrySettings = () => ({
   logLevel: env.oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, {
     default: 'info',
   }),
+});
+
+/** What every service reads: its node id, NATS, the database and telemetry. */
+export const serviceSettings = (service: string) => ({
+  nodeId: env.string('NODE_ID', {
+    default: `${service}-${hostname()}-${process.pid}`,
+    pattern: /^[A-Za-z0-9_-]{1,128}$/,
+    hint: 'letters, digits, _ and -',
+  }),
+  nats: natsSettings(),
+  mongo: mongoSettings(),
+  telemetry: telemetrySettings(),
 });

@@ -157,3 +157,29 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   };
 }
+
+/**
+ * The body of every service's main.ts: start, stop cleanly on SIGTERM or SIGINT (finishing in-flight
+ * work, then flushing traces), and exit non-zero with the reason if start-up fails.
+ */
+export function runService(
+  name: string,
+  start: () => Promise<RunningService>,
+  tracing: { shutdown(): Promise<void> },
+): void {
+  start().then(
+    (running) => {
+      const stop = async () => {
+        await running.close();
+        await tracing.shutdown();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop());
+      process.once('SIGINT', () => void stop());
+    },
+    (error: Error) => {
+      process.stderr.write(`${name} failed to start: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

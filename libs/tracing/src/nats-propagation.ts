@@ -27,6 +27,12 @@ const getter: TextMapGetter<HeaderCarrier> = {
 
 const tracer = () => trace.getTracer('@keelson/messaging');
 
+const sendAttributes = (subject: string): Attributes => ({
+  'messaging.system': 'nats',
+  'messaging.operation.type': 'send',
+  'messaging.destination.name': subject,
+});
+
 function record<T>(span: Span, work: () => Promise<T>): Promise<T> {
   return work().then(
     (result) => {
@@ -57,12 +63,7 @@ export function withProducerSpan<T>(
 ): Promise<T> {
   const span = tracer().startSpan(`send ${subject}`, {
     kind: SpanKind.PRODUCER,
-    attributes: {
-      'messaging.system': 'nats',
-      'messaging.operation.type': 'send',
-      'messaging.destination.name': subject,
-      ...attributes,
-    },
+    attributes: { ...sendAttributes(subject), ...attributes },
   });
   const ctx = trace.setSpan(context.active(), span);
   propagation.inject(ctx, headers, setter);
@@ -124,12 +125,7 @@ export function withBatchProducerSpan<T>(
 ): Promise<T> {
   const span = tracer().startSpan(`send ${subject}`, {
     kind: SpanKind.PRODUCER,
-    attributes: {
-      'messaging.system': 'nats',
-      'messaging.operation.type': 'send',
-      'messaging.destination.name': subject,
-      'messaging.batch.message_count': count,
-    },
+    attributes: { ...sendAttributes(subject), 'messaging.batch.message_count': count },
   });
   const ctx = trace.setSpan(context.active(), span);
   const inject = (headers: HeaderCarrier) => propagation.inject(ctx, headers, setter);
