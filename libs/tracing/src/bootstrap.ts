@@ -61,3 +61,16 @@ export function startTracing(options: TracingOptions): { shutdown(): Promise<voi
     },
   };
 }
+
+/** A service's tracing from its loaded telemetry settings: the one call each app's tracing.ts makes. */
+export function startServiceTracing(
+  serviceName: string,
+  settings: { nodeId: string; telemetry: { otlpEndpoint: string; tracesEnabled: boolean } },
+): { shutdown(): Promise<void> } {
+  return startTracing({
+    serviceName,
+    instanceId: settings.nodeId,
+    otlpEndpoint: settings.telemetry.otlpEndpoint,
+    enabled: settings.telemetry.tracesEnabled,
+  });
+}
