@@ -23,7 +23,7 @@ run "typecheck" nx run-many -t typecheck --outputStyle=static
 run "unit tests" nx run-many -t test --outputStyle=static
 # Integration suites share the servers; one project at a time keeps them deterministic.
 run "integration tests (real NATS + FerretDB)" nx run-many -t int-test --parallel=1 --outputStyle=static
-run "end-to-end tests (real processes, Jaeger)" nx run-many -t e2e --parallel=1 --outputStyle=static
+run "end-to-end tests (compiled services as real processes, Jaeger)" nx run-many -t e2e --parallel=1 --outputStyle=static
 
 # One closing line over every jest run, so CI and people see the whole count at once.
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^Tests:/ {

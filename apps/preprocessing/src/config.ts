@@ -8,11 +8,11 @@ export const preprocessingConfig = defineConfig('preprocessing', {
   },
   batching: {
     /** Records written per database round trip. */
-    maxRecords: env.integer('PREPROCESSING_BATCH_RECORDS', { default: 500, min: 1, max: 10_000 }),
+    maxRecords: env.integer('PREPROCESSING_BATCH_RECORDS', { default: 1_000, min: 1, max: 10_000 }),
     /** How long a record may wait for its batch to fill. */
     maxDelayMs: env.durationMs('PREPROCESSING_BATCH_DELAY', { default: 20 }),
-    /** Messages in flight from JetStream; must cover a few batches for throughput. */
-    inFlight: env.integer('PREPROCESSING_IN_FLIGHT', { default: 2_000, min: 1, max: 10_000 }),
+    /** Events (of up to 500 records) in flight from JetStream; must cover a few batches. */
+    inFlight: env.integer('PREPROCESSING_IN_FLIGHT', { default: 32, min: 1, max: 1_000 }),
   },
   transform: {
     maxCategories: env.integer('PREPROCESSING_MAX_CATEGORIES', {

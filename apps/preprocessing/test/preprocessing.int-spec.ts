@@ -3,9 +3,9 @@ import { connectNats, EventPublisher, readEvents, type Messaging } from '@keelso
 import { connectMongo, DatasetRepository, TransformRepository } from '@keelson/persistence';
 import {
   deterministicUuidv7,
-  RecordValidated,
+  RecordsValidated,
   type EventData,
-  type FeatureRowCreated,
+  type FeatureRowsCreated,
 } from '@keelson/schemas';
 import type { RunningService } from '@keelson/service-kit';
 import { testInfra, uniqueId, waitFor } from '@keelson/testing';
@@ -66,22 +66,26 @@ describe('preprocessing (real NATS, real database)', () => {
 
   it('turns validated records into feature rows once each, with statistics and versioned transforms', async () => {
     const publisher = new EventPublisher(messaging.js, 'ingestion/test');
-    const publish = (i: number, id?: string) =>
+    // Events of 25 records, as ingestion would announce 25-record producer batches.
+    const publish = (from: number, id?: string) =>
       publisher.publish(
-        RecordValidated,
+        RecordsValidated,
         {
           dataset,
           schemaVersion: 1,
-          recordId: `r${i}`,
-          values: values(i),
-          receivedAt: new Date(1_700_000_000_000 + i).toISOString(),
+          records: Array.from({ length: 25 }, (_, k) => ({
+            recordId: `r${from + k}`,
+            values: values(from + k),
+            receivedAt: new Date(1_700_000_000_000 + from + k).toISOString(),
+          })),
         },
         { subject: dataset, ...(id ? { id } : {}) },
       );
-    for (let i = 0; i < 1_000; i++) await publish(i);
+    for (let from = 0; from < 1_000; from += 25) await publish(from);
     // Re-sends of records already sent, under new event ids: JetStream cannot drop them, so
     // preprocessing's own dedupe must.
-    for (let i = 0; i < 50; i++) await publish(i, deterministicUuidv7(Date.now(), `resend-${i}`));
+    for (const from of [0, 25])
+      await publish(from, deterministicUuidv7(Date.now(), `resend-${from}`));
 
     const rows = connection.collection('feature_rows');
     await waitFor(
@@ -89,14 +93,18 @@ describe('preprocessing (real NATS, real database)', () => {
       async () => (await rows.countDocuments({ dataset })) === 1_000,
       { timeoutMs: 40_000 },
     );
-    const features = await waitFor('a features event per row', async () => {
-      const events = await readEvents<EventData<typeof FeatureRowCreated>>(
+    const features = await waitFor('every row announced', async () => {
+      const events = await readEvents<EventData<typeof FeatureRowsCreated>>(
         messaging.js,
         'FEATURES',
         `features.${dataset}`,
       );
-      return new Set(events.map((e) => e.event.data.recordId)).size === 1_000 ? events : undefined;
+      const rows = events.flatMap((e) => e.event.data.rows);
+      return new Set(rows.map((r) => r.recordId)).size === 1_000 ? { events, rows } : undefined;
     });
+    // One features event per validated event, re-sends included; those announce the stored rows.
+    expect(features.events).toHaveLength(42);
+    expect(features.rows).toHaveLength(1_050);
     expect(await rows.countDocuments({ dataset })).toBe(1_000);
 
     const response = await fetch(`${service.url}/v1/datasets/${dataset}/features`);
@@ -140,7 +148,10 @@ describe('preprocessing (real NATS, real database)', () => {
       const i = Number(String(row.recordId).slice(1));
       expect({ features: row.features, label: row.label }).toEqual(applyTransform(spec, values(i)));
     }
-    const event = features.find((e) => e.event.data.recordId === 'r7')!.event;
-    expect(event.data).toMatchObject({ dataset, label: 0, transformVersion: expect.any(Number) });
+    const r7 = features.rows.filter((r) => r.recordId === 'r7');
+    expect(r7).toHaveLength(2); // first sent, then re-sent
+    expect(r7[1]).toEqual(r7[0]);
+    expect(r7[0]).toMatchObject({ label: 0, transformVersion: 1 });
+    expect(features.events[0].event.data.dataset).toBe(dataset);
   });
 });

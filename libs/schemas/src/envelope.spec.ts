@@ -1,35 +1,39 @@
 import { createEvent, AnyEnvelope } from './envelope';
-import { RecordValidated } from './events/records/record-validated.event';
+import { RecordsValidated } from './events/records/records-validated.event';
 import { compileValidator, formatIssues } from './validation';
 
 const validRecord = {
   dataset: 'credit',
   schemaVersion: 1,
-  recordId: 'r-1',
-  values: { age: 41, employment: 'salaried', income: null },
-  receivedAt: '2026-11-24T07:00:00.000Z',
+  records: [
+    {
+      recordId: 'r-1',
+      values: { age: 41, employment: 'salaried', income: null },
+      receivedAt: '2026-11-24T07:00:00.000Z',
+    },
+  ],
 };
 
 describe('CloudEvents envelope', () => {
   it('creates an envelope that validates against its event definition', () => {
     const event = createEvent({
-      type: RecordValidated.type,
+      type: RecordsValidated.type,
       source: 'ingestion/node-1',
       subject: 'credit',
       data: validRecord,
     });
     expect(event.specversion).toBe('1.0');
     expect(event.datacontenttype).toBe('application/json');
-    expect(RecordValidated.validate(event)).toEqual({ ok: true, value: event });
+    expect(RecordsValidated.validate(event)).toEqual({ ok: true, value: event });
   });
 
   it('rejects a wrong data field with its path and reason', () => {
     const event = createEvent({
-      type: RecordValidated.type,
+      type: RecordsValidated.type,
       source: 'test',
       data: { ...validRecord, schemaVersion: 'one' },
     });
-    const result = RecordValidated.validate(event);
+    const result = RecordsValidated.validate(event);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues.map((i) => i.path)).toContain('/data/schemaVersion');
@@ -42,7 +46,7 @@ describe('CloudEvents envelope', () => {
       id: 'x',
       extra: 1,
     };
-    const result = RecordValidated.validate(event);
+    const result = RecordsValidated.validate(event);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const paths = result.issues.map((i) => i.path);

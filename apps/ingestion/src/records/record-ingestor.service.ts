@@ -4,8 +4,9 @@ import { EventPublisher } from '@keelson/messaging';
 import { RawRecordRepository, rawRecordId, type RawRecordDoc } from '@keelson/persistence';
 import {
   deterministicUuidv7,
+  MAX_RECORDS_PER_EVENT,
   RecordRejected,
-  RecordValidated,
+  RecordsValidated,
   type FieldReason,
 } from '@keelson/schemas';
 import { currentTraceId } from '@keelson/tracing';
@@ -43,6 +44,12 @@ const RECORDS = counter(
   ['dataset', 'via', 'outcome'],
 );
 
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export class UnknownDatasetError extends Error {
   constructor(readonly dataset: string) {
     super(`dataset ${dataset} is not registered`);
@@ -55,9 +62,9 @@ export class DependencyUnavailableError extends Error {}
 /**
  * The one ingestion pipeline behind both HTTP and `ingest.<dataset>`: validate every record against
  * its dataset's schema, store the new ones (the record id is the primary key, so a re-sent record is
- * a duplicate, never a second row), then publish `records.validated` for stored records and
- * `records.rejected` with every reason for the others. Nothing is acknowledged to the producer
- * before its records are stored and announced.
+ * a duplicate, never a second row), then publish `records.validated` for stored records, in events
+ * of up to MAX_RECORDS_PER_EVENT, and `records.rejected` with every reason for the others. Nothing
+ * is acknowledged to the producer before its records are stored and announced.
  */
 @Injectable()
 export class RecordIngestor {
@@ -126,23 +133,26 @@ export class RecordIngestor {
     await this.guard('publish record events', () =>
       Promise.all([
         this.publisher.publishMany(
-          RecordValidated,
-          docs.map((doc) => {
-            const at = storedAt.get(doc._id) ?? doc.receivedAt;
-            return {
-              data: {
-                dataset: datasetName,
-                schemaVersion: doc.schemaVersion,
+          RecordsValidated,
+          chunks(docs, MAX_RECORDS_PER_EVENT).map((chunk, n) => ({
+            data: {
+              dataset: datasetName,
+              schemaVersion: definition.version,
+              records: chunk.map((doc) => ({
                 recordId: doc.recordId,
                 values: doc.values as Record<string, string | number | boolean | null>,
-                receivedAt: at.toISOString(),
-              },
-              options: {
-                subject: datasetName,
-                id: deterministicUuidv7(at.getTime(), `validated:${datasetName}:${doc.recordId}`),
-              },
-            };
-          }),
+                receivedAt: (storedAt.get(doc._id) ?? doc.receivedAt).toISOString(),
+              })),
+            },
+            // The same message redelivered forms the same chunks, so JetStream drops the repeats.
+            options: {
+              subject: datasetName,
+              id: deterministicUuidv7(
+                arrival.receivedAtMs,
+                `validated:${datasetName}:${arrival.origin}:${n}`,
+              ),
+            },
+          })),
         ),
         this.publisher.publishMany(
           RecordRejected,

@@ -18,7 +18,7 @@ import {
   TransformRepository,
   type FeatureRowDoc,
 } from '@keelson/persistence';
-import { deterministicUuidv7, FeatureRowCreated } from '@keelson/schemas';
+import { deterministicUuidv7, FeatureRowsCreated } from '@keelson/schemas';
 import { counter } from '@keelson/service-kit';
 import type { PreprocessingConfig } from '../config';
 
@@ -34,13 +34,21 @@ export interface ValidatedRecord {
   receivedAt: string;
 }
 
+/** The records of one `records.validated` event; its id and time seed the features event's. */
+export interface ValidatedBatch {
+  eventId: string;
+  eventTime: string;
+  records: ValidatedRecord[];
+}
+
 /**
  * Turns batches of validated records into stored feature rows:
  *   1. transform with the dataset's current spec (fitting version 1 from the first batch);
  *   2. store the rows, keyed by record id, so a redelivered record is a duplicate, never a second row;
  *   3. merge the new rows' values into the running statistics;
  *   4. fit a new spec version when the data seen has doubled;
- *   5. publish `features.<dataset>` for every row (duplicates again, under their original ids).
+ *   5. publish one `features.<dataset>` event per consumed event with its rows (rows stored by an
+ *      earlier delivery again, under the same event id, so JetStream drops a true repeat).
  * A crash between 2 and 3 leaves those records out of the statistics (they are never counted twice).
  */
 @Injectable()
@@ -57,11 +65,13 @@ export class FeatureBuilder {
     @Inject(APP_CONFIG) private readonly config: PreprocessingConfig,
   ) {}
 
-  async build(dataset: string, batch: ValidatedRecord[]): Promise<void> {
+  async build(dataset: string, batches: ValidatedBatch[]): Promise<void> {
     const definition = await this.datasets.get(dataset);
     // Ingestion only validates records of registered datasets; a missing one was deleted by hand.
     if (!definition) throw new TerminalError(`dataset ${dataset} is not registered`);
-    const unique = [...new Map(batch.map((r) => [r.recordId, r])).values()];
+    const unique = [
+      ...new Map(batches.flatMap((b) => b.records).map((r) => [r.recordId, r])).values(),
+    ];
 
     let spec = this.specs.get(dataset) ?? (await this.transforms.latest(dataset)) ?? undefined;
     if (!spec) {
@@ -118,23 +128,25 @@ export class FeatureBuilder {
 
     // Rows stored by an earlier delivery are announced as stored, under the same event ids.
     const stored = duplicateIds.size > 0 ? await this.rows.findByIds([...duplicateIds]) : [];
-    const receivedAt = new Map(unique.map((r) => [r.recordId, Date.parse(r.receivedAt)]));
+    const rowOf = new Map([...fresh, ...stored].map((row) => [row.recordId, row]));
     await this.publisher.publishMany(
-      FeatureRowCreated,
-      [...fresh, ...stored].map((row) => ({
+      FeatureRowsCreated,
+      batches.map((batch) => ({
         data: {
           dataset,
-          recordId: row.recordId,
-          transformVersion: row.transformVersion,
-          features: row.features,
-          label: row.label,
+          rows: batch.records.map(({ recordId }) => {
+            const row = rowOf.get(recordId)!;
+            return {
+              recordId,
+              transformVersion: row.transformVersion,
+              features: row.features,
+              label: row.label,
+            };
+          }),
         },
         options: {
           subject: dataset,
-          id: deterministicUuidv7(
-            receivedAt.get(row.recordId) ?? 0,
-            `features:${dataset}:${row.recordId}`,
-          ),
+          id: deterministicUuidv7(Date.parse(batch.eventTime) || 0, `features:${batch.eventId}`),
         },
       })),
     );

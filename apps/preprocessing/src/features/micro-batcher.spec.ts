@@ -26,6 +26,19 @@ describe('MicroBatcher', () => {
     ]);
   });
 
+  it('counts each group by its size', async () => {
+    const flushed: string[][] = [];
+    const batcher = new MicroBatcher<string>(
+      async (_key, groups) => void flushed.push(groups),
+      100,
+      20,
+    );
+    const first = batcher.add('a', 'sixty', 60);
+    expect(flushed).toEqual([]);
+    await Promise.all([first, batcher.add('a', 'forty', 40)]);
+    expect(flushed).toEqual([['sixty', 'forty']]);
+  });
+
   it('fails every item of a batch whose flush fails, and keeps serving', async () => {
     let fail = true;
     const batcher = new MicroBatcher<number>(

@@ -1,34 +1,43 @@
 /**
- * Groups items that arrive one by one (JetStream messages) into batches per key (dataset): a batch
- * is flushed when it holds `maxItems` or its oldest item has waited `maxDelayMs`. Each caller's
- * promise settles with its batch, so a message is acked only once its whole batch is durable.
+ * Groups work that arrives message by message (each message a group of records) into batches per
+ * key (dataset): a batch is flushed once it holds `maxSize` records or its oldest group has waited
+ * `maxDelayMs`. Each caller's promise settles with its batch, so a message is acked only once its
+ * whole batch is durable.
  */
-export class MicroBatcher<T> {
+export class MicroBatcher<G> {
   private readonly pending = new Map<
     string,
     {
-      items: T[];
+      groups: G[];
+      size: number;
       waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
       timer: NodeJS.Timeout;
     }
   >();
 
   constructor(
-    private readonly flush: (key: string, items: T[]) => Promise<void>,
-    private readonly maxItems: number,
+    private readonly flush: (key: string, groups: G[]) => Promise<void>,
+    private readonly maxSize: number,
     private readonly maxDelayMs: number,
   ) {}
 
-  add(key: string, item: T): Promise<void> {
+  /** Adds a group that counts `size` towards `maxSize`. */
+  add(key: string, group: G, size = 1): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let batch = this.pending.get(key);
       if (!batch) {
-        batch = { items: [], waiters: [], timer: setTimeout(() => this.run(key), this.maxDelayMs) };
+        batch = {
+          groups: [],
+          size: 0,
+          waiters: [],
+          timer: setTimeout(() => this.run(key), this.maxDelayMs),
+        };
         this.pending.set(key, batch);
       }
-      batch.items.push(item);
+      batch.groups.push(group);
+      batch.size += size;
       batch.waiters.push({ resolve, reject });
-      if (batch.items.length >= this.maxItems) this.run(key);
+      if (batch.size >= this.maxSize) this.run(key);
     });
   }
 
@@ -37,7 +46,7 @@ export class MicroBatcher<T> {
     if (!batch) return;
     this.pending.delete(key);
     clearTimeout(batch.timer);
-    this.flush(key, batch.items).then(
+    this.flush(key, batch.groups).then(
       () => batch.waiters.forEach((w) => w.resolve()),
       (error: unknown) => batch.waiters.forEach((w) => w.reject(error)),
     );

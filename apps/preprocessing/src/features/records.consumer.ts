@@ -1,18 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { APP_CONFIG } from '@keelson/config';
-import type { CloudEvent, EventData, RecordValidated } from '@keelson/schemas';
+import type { CloudEvent, EventData, RecordsValidated } from '@keelson/schemas';
 import type { PreprocessingConfig } from '../config';
-import { FeatureBuilder, type ValidatedRecord } from './feature-builder.service';
+import { FeatureBuilder, type ValidatedBatch } from './feature-builder.service';
 import { MicroBatcher } from './micro-batcher';
 
 /**
- * Validated records arrive one message each; they are grouped per dataset into batches so the
- * database sees one write per batch. Each message is acked when its batch is stored and announced.
+ * Validated records arrive in events of up to 500; events are grouped per dataset into batches of
+ * `PREPROCESSING_BATCH_RECORDS` so the database sees few, large writes. Each message is acked when
+ * its batch is stored and announced.
  */
 @Controller()
 export class ValidatedRecordsConsumer {
-  private readonly batcher: MicroBatcher<ValidatedRecord>;
+  private readonly batcher: MicroBatcher<ValidatedBatch>;
 
   constructor(builder: FeatureBuilder, @Inject(APP_CONFIG) config: PreprocessingConfig) {
     this.batcher = new MicroBatcher(
@@ -23,8 +24,12 @@ export class ValidatedRecordsConsumer {
   }
 
   @EventPattern('records.validated.*')
-  onValidated(@Payload() event: CloudEvent<EventData<typeof RecordValidated>>): Promise<void> {
-    const { dataset, recordId, values, receivedAt } = event.data;
-    return this.batcher.add(dataset, { recordId, values, receivedAt });
+  onValidated(@Payload() event: CloudEvent<EventData<typeof RecordsValidated>>): Promise<void> {
+    const { dataset, records } = event.data;
+    return this.batcher.add(
+      dataset,
+      { eventId: event.id, eventTime: event.time, records },
+      records.length,
+    );
   }
 }

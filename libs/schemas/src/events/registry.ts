@@ -2,7 +2,7 @@ import { subjectMatches } from '../subjects';
 import type { EventDefinition } from './define-event';
 import { AlertRaised } from './alerts/alert-raised.event';
 import { DeadLettered } from './dlq/dead-lettered.event';
-import { FeatureRowCreated } from './features/feature-row.event';
+import { FeatureRowsCreated } from './features/feature-rows.event';
 import { IngestRecords } from './ingest/ingest-records.event';
 import { ModelPromoted, ModelRegistered, ModelRetired } from './ml/model.events';
 import {
@@ -13,15 +13,15 @@ import {
 } from './ml/training.events';
 import { PredictionSampled } from './predictions/prediction-sampled.event';
 import { RecordRejected } from './records/record-rejected.event';
-import { RecordValidated } from './records/record-validated.event';
+import { RecordsValidated } from './records/records-validated.event';
 import { GatewayHeartbeat, NodeHeartbeat } from './telemetry/telemetry.events';
 
 /** Every event Keelson publishes, one per subject pattern. */
 export const EVENTS: readonly EventDefinition[] = [
   IngestRecords,
-  RecordValidated,
+  RecordsValidated,
   RecordRejected,
-  FeatureRowCreated,
+  FeatureRowsCreated,
   TrainingRequested,
   TrainingProgress,
   TrainingCompleted,
