@@ -47,15 +47,12 @@ async function publishAll(
 function startService(app: string, env: Record<string, string>): ChildProcess {
   mkdirSync(join(root, '.keelson/logs'), { recursive: true });
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
-  return spawn(
-    process.execPath,
-    [...extra, '-r', '@swc-node/register', join(root, `apps/${app}/src/main.ts`)],
-    {
-      cwd: root,
-      env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  // The compiled service, as `./keelson up` runs it (tools/bench/run.sh builds dist/ first).
+  return spawn(process.execPath, [...extra, join(root, `dist/apps/${app}/src/main.js`)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function main() {

@@ -52,7 +52,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
     };
     const ingestionUrl = `http://127.0.0.1:${ingestionPort}`;
     const start = async (app: 'ingestion' | 'preprocessing', port: number) => {
-      const p = runTsProcess(join(root, `apps/${app}/src/main.ts`), env);
+      const p = runTsProcess(join(root, `dist/apps/${app}/src/main.js`), env); // as deployed
       processes.push(p);
       await waitFor(
         `${app} ready`,

@@ -9,5 +9,6 @@ if [ -z "$name" ] || [ ! -f "bench/$name.ts" ]; then
   exit 2
 fi
 shift
+tools/build/build.sh # benchmarks run the compiled services, as `./keelson up` does
 export SWC_NODE_PROJECT="$root/tsconfig.json"
 exec node -r @swc-node/register "bench/$name.ts" "$@"

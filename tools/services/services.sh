@@ -6,7 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 state="$root/.keelson"
 mkdir -p "$state/logs" "$state/run"
-export PATH="$root/node_modules/.bin:$PATH" SWC_NODE_PROJECT="$root/tsconfig.json"
+export PATH="$root/node_modules/.bin:$PATH"
 
 # name:port for every service that exists so far, in start order. Training, prediction, gateway,
 # monitoring and recovery join this list as they land.
@@ -20,7 +20,7 @@ alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
 start_one() {
   local name=${1%%:*} port=${1##*:}
   if ready "$port"; then log "$name already running on $port"; return; fi
-  nohup node -r @swc-node/register "apps/$name/src/main.ts" >>"$state/logs/$name.log" 2>&1 &
+  nohup node "dist/apps/$name/src/main.js" >>"$state/logs/$name.log" 2>&1 &
   echo $! >"$state/run/$name.pid"
   local deadline=$((SECONDS + 90))
   until ready "$port"; do
@@ -44,6 +44,7 @@ stop_one() {
 
 case "${1:-}" in
   up)
+    tools/build/build.sh
     for s in "${SERVICES[@]}"; do start_one "$s"; done
     log "not built yet: training, prediction, gateway, monitoring, recovery (issues 4 and 5 onwards)" ;;
   down)

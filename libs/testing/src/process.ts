@@ -12,9 +12,13 @@ export interface TsProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs a TypeScript file as a real Node process (compiled on the fly by SWC), for crash tests. */
+/**
+ * Runs a file as a real Node process, for crash tests: a `.ts` file compiled on the fly by SWC, a
+ * `.js` file (a service built into dist/ by tools/build/build.sh) as it is.
+ */
 export function runTsProcess(file: string, env: Record<string, string> = {}): TsProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', file], {
+  const loader = file.endsWith('.ts') ? ['-r', '@swc-node/register'] : [];
+  const child = spawn(process.execPath, [...loader, file], {
     cwd: root,
     env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
