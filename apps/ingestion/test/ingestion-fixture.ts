@@ -1,16 +1,12 @@
 import { connectNats, readEvents, type Messaging } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo, type ApiScope } from '@keelson/persistence';
 import type { RunningService } from '@keelson/service-kit';
-import { testInfra, uniqueId } from '@keelson/testing';
+import { apiClient, testInfra, uniqueId } from '@keelson/testing';
 import type { Connection } from 'mongoose';
 import { startIngestion } from '../src/bootstrap';
 import { ingestionConfig } from '../src/config';
 
-export interface Call {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
-  headers: Headers;
-}
+export type { Call } from '@keelson/testing';
 
 /** A real ingestion service on a free port, with its own database, on the shared NATS server. */
 export async function ingestionFixture(env: Record<string, string> = {}) {
@@ -35,29 +31,7 @@ export async function ingestionFixture(env: Record<string, string> = {}) {
     (await keys.create({ name: 'test', scopes, ratePerSecond, burst })).key;
   const admin = await createKey(['admin']);
 
-  async function call(
-    method: string,
-    path: string,
-    options: { key?: string | null; body?: unknown; raw?: string; contentType?: string } = {},
-  ): Promise<Call> {
-    const headers: Record<string, string> = {};
-    const key = options.key === undefined ? admin : options.key;
-    if (key) headers.authorization = `Bearer ${key}`;
-    let body: string | undefined;
-    if (options.raw !== undefined || options.body !== undefined) {
-      headers['content-type'] = options.contentType ?? 'application/json';
-      body = options.raw ?? JSON.stringify(options.body);
-    }
-    const response = await fetch(`${service.url}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* not JSON: keep the text for the assertion message */
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
-  }
+  const call = apiClient(() => service.url, admin);
 
   return {
     service,

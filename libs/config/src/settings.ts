@@ -71,6 +71,20 @@ export const env = {
     return setting(variable, opts, (raw) => parseInteger(raw, min, max));
   },
 
+  number(
+    variable: string,
+    opts: Options<number> & { min?: number; max?: number } = {},
+  ): Setting<number> {
+    const min = opts.min ?? -Number.MAX_VALUE;
+    const max = opts.max ?? Number.MAX_VALUE;
+    return setting(variable, opts, (raw) => {
+      const n = Number(raw);
+      return raw.trim() !== '' && Number.isFinite(n) && n >= min && n <= max
+        ? ok(n)
+        : fail(`must be a number from ${min} to ${max}`);
+    });
+  },
+
   /** A TCP port; 0 asks the OS for a free one (tests). */
   port(variable: string, defaultPort: number, description?: string): Setting<number> {
     return setting(variable, { default: defaultPort, description }, (raw) =>

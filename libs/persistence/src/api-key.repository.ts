@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
 import { Repository } from './repository';
 
-export type ApiScope = 'ingest' | 'admin' | 'predict';
+export type ApiScope = 'ingest' | 'train' | 'predict' | 'admin';
 
 export interface ApiKey {
   id: string;

@@ -6,3 +6,5 @@ export * from './error.filter';
 export * from './health.controller';
 export * from './service-bootstrap';
 export * from './metrics';
+export * from './auth/api-key.guard';
+export * from './auth/token-bucket';

@@ -106,8 +106,11 @@ export interface ServiceOptions {
   /** Repositories whose indexes the service creates at start-up. */
   repositories: Array<new (connection: Connection) => unknown>;
   consumers: ConsumerSpec[];
-  concurrency: number;
+  /** Messages handled at once, for every consumer or per durable name. */
+  concurrency: number | Record<string, number>;
   bodyLimit?: number;
+  /** Last touches to the HTTP app before it listens, e.g. a content-type parser of its own. */
+  configure?: (app: NestFastifyApplication) => void;
 }
 
 export interface RunningService {
@@ -128,6 +131,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const app = await createHttpApp(options.module(messaging, connection), logger, {
     bodyLimit: options.bodyLimit,
   });
+  options.configure?.(app);
   for (const repository of options.repositories)
     await (app.get(repository) as { ensureIndexes(): Promise<void> }).ensureIndexes();
 

@@ -2,3 +2,4 @@ export * from './infra';
 export * from './wait-for';
 export * from './process';
 export * from './private-database';
+export * from './api-client';

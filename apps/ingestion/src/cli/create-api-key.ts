@@ -18,7 +18,8 @@ async function main() {
   });
   const scopes = values.scopes.split(',').map((s) => s.trim()) as ApiScope[];
   for (const scope of scopes)
-    if (!['ingest', 'admin', 'predict'].includes(scope)) throw new Error(`unknown scope ${scope}`);
+    if (!['ingest', 'train', 'predict', 'admin'].includes(scope))
+      throw new Error(`unknown scope ${scope}`);
   const config = ingestionConfig.load();
   const connection = await connectMongo({ url: config.mongo.url, connectDeadlineMs: 30_000 });
   try {

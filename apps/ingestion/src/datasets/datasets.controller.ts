@@ -1,8 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DatasetRepository } from '@keelson/persistence';
-import { ApiError, parseJsonBody } from '@keelson/service-kit';
-import { ApiKeyGuard, RequireScope } from '../auth/api-key.guard';
+import { ApiError, ApiKeyGuard, parseJsonBody, RequireScope } from '@keelson/service-kit';
 import { DatasetCatalog } from './dataset-catalog.service';
 
 @Controller('v1/datasets')

@@ -1,8 +1,13 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { APP_CONFIG } from '@keelson/config';
 import { uuidv7 } from '@keelson/schemas';
-import { ApiError, parseRecords } from '@keelson/service-kit';
-import { ApiKeyGuard, RequireScope, type AuthenticatedRequest } from '../auth/api-key.guard';
+import {
+  ApiError,
+  ApiKeyGuard,
+  parseRecords,
+  RequireScope,
+  type AuthenticatedRequest,
+} from '@keelson/service-kit';
 import type { IngestionConfig } from '../config';
 import {
   DependencyUnavailableError,

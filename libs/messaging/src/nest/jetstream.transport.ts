@@ -14,7 +14,8 @@ export interface JetStreamTransportOptions {
   consumers: ConsumerSpec[];
   /** CloudEvents source of the dead letters it writes, e.g. `preprocessing/node-1`. */
   source: string;
-  concurrency?: number;
+  /** Messages handled at once, for every consumer or per durable name (default 16). */
+  concurrency?: number | Record<string, number>;
   logger?: Logger;
 }
 
@@ -89,7 +90,10 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           consumer,
           handlers,
           deadLetters,
-          concurrency: this.options.concurrency,
+          concurrency:
+            typeof this.options.concurrency === 'object'
+              ? this.options.concurrency[consumer.durable]
+              : this.options.concurrency,
           logger: this.options.logger,
         }),
     );

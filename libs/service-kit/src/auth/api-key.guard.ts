@@ -10,9 +10,13 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '@keelson/config';
 import { ApiKeyRepository, type ApiKey, type ApiScope } from '@keelson/persistence';
-import { ApiError } from '@keelson/service-kit';
-import type { IngestionConfig } from '../config';
+import { ApiError } from '../api-error';
 import { TokenBuckets } from './token-bucket';
+
+/** What a service's config must carry for the guard: limits for keys created without their own. */
+export interface RateLimitSettings {
+  rateLimit: { defaultPerSecond: number; defaultBurst: number };
+}
 
 const SCOPE = 'keelson:scope';
 /** The scope a route needs; `admin` keys pass every check. */
@@ -32,7 +36,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyRepository,
-    @Inject(APP_CONFIG) private readonly config: IngestionConfig,
+    @Inject(APP_CONFIG) private readonly config: RateLimitSettings,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
