@@ -1,6 +1,7 @@
 // The demo behind `./keelson up`: a development admin key, the `credit` dataset registered, a
-// synthetic sample streamed through ingestion, and a wait until preprocessing has stored its
-// feature rows. Idempotent: a second run re-sends the same sample, which arrives as duplicates.
+// synthetic sample streamed through ingestion, a wait until preprocessing has stored its feature
+// rows, then a model trained, registered and promoted. Idempotent: a second run re-sends the same
+// sample (duplicates) and trains a new version, promoted only if it beats production.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ const root = join(__dirname, '../..');
 const state = join(root, '.keelson');
 const ingestion = `http://127.0.0.1:${process.env.INGESTION_HTTP_PORT ?? 8082}`;
 const preprocessing = `http://127.0.0.1:${process.env.PREPROCESSING_HTTP_PORT ?? 8086}`;
+const training = `http://127.0.0.1:${process.env.TRAINING_HTTP_PORT ?? 8083}`;
 const rows = Number(process.env.KEELSON_DEMO_ROWS ?? 5_000);
 const say = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -87,10 +89,7 @@ async function main() {
         `preprocessing stored ${view.featureRows} feature rows; transform version ${view.transform.version} with ${view.transform.featureNames.length} features`,
       );
       say(`see them: curl ${preprocessing}/v1/datasets/credit/features`);
-      say(
-        'training and prediction are not built yet (issues 4 and 5): no model answers predictions so far',
-      );
-      return;
+      break;
     }
     if (Date.now() > deadline)
       throw new Error(
@@ -98,6 +97,30 @@ async function main() {
       );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+
+  say('training the credit model (an MLP with one hidden layer of 32) on those records');
+  process.stdout.write(
+    node('tools/demo/train.ts', [
+      '--dataset',
+      'credit',
+      '--model',
+      'credit',
+      '--algorithm',
+      'mlp',
+      '--hidden',
+      '32',
+      '--key-file',
+      keyFile,
+      '--url',
+      training,
+    ]),
+  );
+  say(
+    `the registry: curl -H "Authorization: Bearer $(cat .keelson/admin-key)" ${training}/v1/models/credit`,
+  );
+  say(
+    'prediction nodes and the gateway are not built yet (issue 5): no model answers predictions so far',
+  );
 }
 
 main().catch((error: Error) => {

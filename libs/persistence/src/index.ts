@@ -8,3 +8,5 @@ export * from './raw-record.repository';
 export * from './repository';
 export * from './transform.repository';
 export * from './persistence.module';
+export * from './model-version.repository';
+export * from './training-job.repository';

@@ -54,6 +54,26 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
   countFor(dataset: string): Promise<number> {
     return this.model.countDocuments({ dataset });
   }
+
+  /**
+   * A dataset's records in arrival order within a window (the newest `limit` if given): what
+   * training learns from. Only values and arrival time are read.
+   */
+  async window(
+    dataset: string,
+    options: { from?: Date; to?: Date; limit?: number } = {},
+  ): Promise<Array<{ values: Record<string, unknown>; receivedAt: Date }>> {
+    const receivedAt: Record<string, Date> = {};
+    if (options.from) receivedAt.$gte = options.from;
+    if (options.to) receivedAt.$lte = options.to;
+    const filter = { dataset, ...(options.from || options.to ? { receivedAt } : {}) };
+    const query = this.model
+      .find(filter, { values: 1, receivedAt: 1, _id: 0 })
+      .sort({ receivedAt: options.limit ? -1 : 1 });
+    if (options.limit) query.limit(options.limit);
+    const docs = await query.lean<Array<{ values: Record<string, unknown>; receivedAt: Date }>>();
+    return options.limit ? docs.reverse() : docs;
+  }
 }
 
 export const rawRecordId = (dataset: string, recordId: string) => `${dataset}:${recordId}`;

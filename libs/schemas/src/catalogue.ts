@@ -194,7 +194,7 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     durable: 'training-requests',
     filterSubjects: ['training.requested'],
     description: 'start training jobs',
-    ackWaitMs: 60_000,
+    ackWaitMs: 30_000,
   }),
   consumer({
     stream: 'ML',

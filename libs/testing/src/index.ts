@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './process';
 export * from './private-database';
 export * from './api-client';
+export * from './labelled-dataset';

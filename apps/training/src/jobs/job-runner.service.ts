@@ -1,0 +1,242 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG } from '@keelson/config';
+import { EventPublisher, TerminalError } from '@keelson/messaging';
+import {
+  exportOnnx,
+  forward,
+  scoreClassifier,
+  stratifiedHoldout,
+  takeRows,
+  type ClassifierScores,
+  type TransformSpec,
+} from '@keelson/ml';
+import {
+  RawRecordRepository,
+  TrainingJobRepository,
+  TransformRepository,
+  type TrainingJob,
+} from '@keelson/persistence';
+import { TrainingCompleted, TrainingFailed, TrainingProgress } from '@keelson/schemas';
+import { counter } from '@keelson/service-kit';
+import { currentTraceId } from '@keelson/tracing';
+import type { TrainingConfig } from '../config';
+import { scoreArtifact } from '../registry/holdout-scorer';
+import { ModelRegistry } from '../registry/model-registry.service';
+import { decidePromotion } from '../registry/promotion-policy';
+import { resolveHyperparameters } from './hyperparameters';
+import { toMatrix } from './training-data';
+import { trainInWorker, type TrainingRunHandle } from './worker-trainer';
+
+const JOBS = counter('keelson_training_jobs_total', 'Training jobs finished, by outcome', [
+  'outcome',
+]);
+
+/** Why a job cannot succeed however often it is retried: it fails at once. */
+class JobRejected extends TerminalError {}
+
+/**
+ * Runs one training job end to end: read the window, apply the newest transform, hold out a
+ * stratified test split, train in a worker thread (progress on `training.progress`), score on the
+ * holdout, export ONNX with the transform inside, register the version, and promote it if it beats
+ * production on the same holdout rows. The job document tells its status at every step.
+ */
+@Injectable()
+export class JobRunner implements OnApplicationShutdown {
+  private readonly logger = new Logger(JobRunner.name);
+  private readonly running = new Set<TrainingRunHandle>();
+
+  constructor(
+    private readonly jobs: TrainingJobRepository,
+    private readonly records: RawRecordRepository,
+    private readonly transforms: TransformRepository,
+    private readonly registry: ModelRegistry,
+    private readonly publisher: EventPublisher,
+    @Inject(APP_CONFIG) private readonly config: TrainingConfig,
+  ) {}
+
+  /**
+   * Runs a job for its `attempt`-th delivery. Resolves when the job is finished either way (the
+   * message is acked); throws only to ask for a redelivery, after recording the failure.
+   */
+  async run(job: TrainingJob, attempt: number): Promise<void> {
+    if (job.status === 'succeeded' || job.status === 'failed') return; // a repeated delivery
+    const lease = Date.now() - this.config.jobs.leaseMs;
+    if (job.status === 'running' && job.heartbeatAt && job.heartbeatAt.getTime() > lease) return; // held elsewhere
+    if (attempt > this.config.jobs.maxAttempts) {
+      await this.jobs.update(job._id, {
+        status: 'failed',
+        error: job.error ?? `out of attempts (${this.config.jobs.maxAttempts})`,
+        finishedAt: new Date(),
+      });
+      return;
+    }
+    const owner = `training/${this.config.nodeId}`;
+    await this.jobs.update(job._id, {
+      status: 'running',
+      attempts: attempt,
+      owner,
+      startedAt: new Date(),
+      heartbeatAt: new Date(),
+      ...(currentTraceId() ? { traceId: currentTraceId() } : {}),
+    });
+    const heartbeat = setInterval(
+      () => void this.jobs.update(job._id, { heartbeatAt: new Date() }).catch(() => undefined),
+      Math.max(250, Math.floor(this.config.jobs.leaseMs / 4)),
+    );
+    try {
+      const result = await this.train(job);
+      await this.jobs.update(job._id, {
+        status: 'succeeded',
+        result,
+        finishedAt: new Date(),
+      });
+      await this.publisher.publish(TrainingCompleted, {
+        jobId: job._id,
+        model: job.model,
+        version: result.version,
+        metrics: result.metrics,
+      });
+      JOBS.inc({ outcome: 'succeeded' });
+    } catch (error) {
+      const message = (error as Error).message;
+      const willRetry = !(error instanceof TerminalError) && attempt < this.config.jobs.maxAttempts;
+      this.logger.warn(`job ${job._id} attempt ${attempt} failed: ${message}`);
+      await this.jobs.update(job._id, {
+        status: willRetry ? 'queued' : 'failed',
+        error: message,
+        ...(willRetry ? {} : { finishedAt: new Date() }),
+      });
+      await this.publisher.publish(TrainingFailed, {
+        jobId: job._id,
+        model: job.model,
+        error: message.slice(0, 2_000),
+        attempt,
+        willRetry,
+      });
+      if (!willRetry) JOBS.inc({ outcome: 'failed' });
+      if (willRetry) throw error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async train(job: TrainingJob) {
+    const hyper = resolveHyperparameters(job.algorithm, job.hyperparameters);
+    if (!hyper.ok) throw new JobRejected(hyper.error);
+    const spec = await this.transforms.latest(job.dataset);
+    if (!spec) throw new JobRejected(`dataset ${job.dataset} has no feature rows yet`);
+    const window = await this.records.window(job.dataset, { limit: this.config.jobs.maxRows });
+    const data = toMatrix(spec, window);
+    if (data.rows < 20)
+      throw new JobRejected(`dataset ${job.dataset} has only ${data.rows} labelled records`);
+
+    const seed = hyper.value.seed ?? 1;
+    const split = stratifiedHoldout(data.y, {
+      testFraction: this.config.jobs.holdoutFraction,
+      seed,
+    });
+    const trainX = takeRows(data.x, data.width, split.train);
+    const trainY = takeRows(data.y, 1, split.train);
+    const handle = trainInWorker(
+      {
+        x: trainX,
+        y: trainY,
+        rows: split.train.length,
+        classes: data.classes,
+        hyperparameters: hyper.value,
+      },
+      (progress) => {
+        const data = {
+          jobId: job._id,
+          model: job.model,
+          epoch: progress.epoch,
+          epochs: progress.epochs,
+          trainLoss: progress.trainLoss,
+          ...(progress.validationLoss !== undefined
+            ? { validationLoss: progress.validationLoss }
+            : {}),
+          ...(progress.metrics ? { metrics: finite(progress.metrics) } : {}),
+        };
+        void this.jobs
+          .update(job._id, { progress: data, heartbeatAt: new Date() })
+          .catch(() => undefined);
+        void this.publisher.publish(TrainingProgress, data).catch(() => undefined);
+      },
+    );
+    this.running.add(handle);
+    const trained = await handle.result.finally(() => this.running.delete(handle));
+
+    const testX = takeRows(data.x, data.width, split.test);
+    const testY = takeRows(data.y, 1, split.test);
+    const width = trained.network.layers.at(-1)!.outputs;
+    const scores = finite(
+      scoreClassifier(testY, forward(trained.network, testX, split.test.length), width),
+    );
+    const onnx = exportOnnx(spec, trained.network, { model: job.model, job: job._id });
+    const testRecords = Array.from(split.test, (i) => data.records[i]);
+
+    const production = await this.productionScores(job.model, testRecords, testY);
+    const version = await this.registry.register(
+      {
+        model: job.model,
+        source: 'training',
+        dataset: job.dataset,
+        transformVersion: spec.version,
+        algorithm: job.algorithm,
+        hyperparameters: { ...hyper.value },
+        metrics: scores,
+        holdout: { rows: split.test.length, seed },
+        trainingWindow: {
+          from: window[0].receivedAt,
+          to: window[window.length - 1].receivedAt,
+          records: window.length,
+        },
+        jobId: job._id,
+        ...(currentTraceId() ? { traceId: currentTraceId() } : {}),
+      },
+      onnx,
+    );
+    const decision = decidePromotion({
+      metric: this.config.promotion.metric,
+      margin: this.config.promotion.margin,
+      candidate: scores,
+      production,
+    });
+    if (decision.promote)
+      await this.registry.promote(job.model, version.version, 'production', decision.reason);
+    else this.logger.log(`${job.model}@${version.version} registered only: ${decision.reason}`);
+    return { version: version.version, metrics: scores, promoted: decision.promote };
+  }
+
+  /** Production's scores on this job's holdout rows, if there is a production it can score. */
+  private async productionScores(model: string, records: TrainingRecords, labels: Int32Array) {
+    const production = await this.registry.production(model);
+    if (!production) return undefined;
+    let spec: TransformSpec | null = null;
+    if (production.dataset && production.transformVersion)
+      spec = await this.transforms.get(production.dataset, production.transformVersion);
+    if (!spec) return { version: production.version }; // uploaded: not comparable automatically
+    const { bytes } = await this.registry.artifact(model, production.version);
+    return {
+      version: production.version,
+      scores: finite(await scoreArtifact(bytes, spec, records, labels)),
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // The job's message is not acked: JetStream redelivers it, and the job runs again.
+    await Promise.all([...this.running].map((h) => h.cancel()));
+  }
+}
+
+type TrainingRecords = Parameters<typeof scoreArtifact>[2];
+
+/** Metrics as stored and published: finite numbers only (AUC is undefined for one class). */
+function finite(
+  scores: ClassifierScores | Record<string, number | undefined>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(scores))
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,64 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { Messaging } from '@keelson/messaging';
+
+/** What serving follows for one model: the `models` KV bucket entry, keyed by model name. */
+export interface ModelPointers {
+  production?: number;
+  canary?: number;
+  /** Share of the model's traffic the canary takes, 0..1. */
+  canaryWeight?: number;
+  /** Earlier production versions, newest last: what a rollback returns to. */
+  history: number[];
+  updatedAt: string;
+}
+
+const HISTORY = 20;
+
+/**
+ * The stage pointers of every model, in the `models` KV bucket. Each change is a compare-and-set on
+ * the entry's revision, so two promotions racing cannot both win: the loser re-reads and re-applies.
+ * The registry's version documents mirror these pointers for listing; serving reads only the KV.
+ */
+export class ModelPointerStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(messaging: Messaging): Promise<ModelPointerStore> {
+    return new ModelPointerStore(await new Kvm(messaging.js).open('models'));
+  }
+
+  async get(model: string): Promise<ModelPointers> {
+    const entry = await this.kv.get(model);
+    return entry && entry.operation === 'PUT' && entry.value.length > 0
+      ? (entry.json<ModelPointers>() ?? empty())
+      : empty();
+  }
+
+  /** Applies `change` atomically; returns the pointers before and after. */
+  async change(
+    model: string,
+    change: (current: ModelPointers) => ModelPointers,
+  ): Promise<{ before: ModelPointers; after: ModelPointers }> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = await this.kv.get(model);
+      const live = entry && entry.operation === 'PUT' && entry.value.length > 0;
+      const before = live ? entry.json<ModelPointers>() : empty();
+      const after = { ...change(structuredClone(before)), updatedAt: new Date().toISOString() };
+      after.history = after.history.slice(-HISTORY);
+      try {
+        if (live) await this.kv.update(model, JSON.stringify(after), entry.revision);
+        else await this.kv.create(model, JSON.stringify(after));
+        return { before, after };
+      } catch (error) {
+        // Another writer changed the entry since we read it: read again and re-apply.
+        if (attempt >= 10 || !isRevisionConflict(error)) throw error;
+      }
+    }
+  }
+}
+
+const empty = (): ModelPointers => ({ history: [], updatedAt: new Date(0).toISOString() });
+
+function isRevisionConflict(error: unknown): boolean {
+  const message = String((error as Error)?.message ?? error);
+  return /wrong last sequence|key exists|10071/i.test(message);
+}

@@ -1,0 +1,60 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Connection } from 'mongoose';
+import { KeelsonConfigModule } from '@keelson/config';
+import { MessagingModule, type Messaging } from '@keelson/messaging';
+import {
+  ApiKeyRepository,
+  DatasetRepository,
+  FeatureRowRepository,
+  ModelVersionRepository,
+  PersistenceModule,
+  RawRecordRepository,
+  TrainingJobRepository,
+  TransformRepository,
+} from '@keelson/persistence';
+import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import type { TrainingConfig } from './config';
+import { JobRunner } from './jobs/job-runner.service';
+import { RetrainingPolicyConsumer } from './jobs/retraining-policy';
+import { TrainingJobsController } from './jobs/training-jobs.controller';
+import { TrainingJobs } from './jobs/training-jobs.service';
+import { TrainingRequestsConsumer } from './jobs/training-requests.consumer';
+import { ModelRegistry } from './registry/model-registry.service';
+import { RegistryController } from './registry/registry.controller';
+
+export const TRAINING_REPOSITORIES = [
+  ApiKeyRepository,
+  DatasetRepository,
+  FeatureRowRepository,
+  ModelVersionRepository,
+  RawRecordRepository,
+  TrainingJobRepository,
+  TransformRepository,
+];
+
+@Module({})
+export class TrainingModule {
+  static register(
+    config: TrainingConfig,
+    messaging: Messaging,
+    connection: Connection,
+  ): DynamicModule {
+    return {
+      module: TrainingModule,
+      imports: [
+        KeelsonConfigModule.forRoot(config),
+        MessagingModule.forRoot(messaging, `training/${config.nodeId}`),
+        PersistenceModule.forRoot(connection, TRAINING_REPOSITORIES),
+      ],
+      controllers: [
+        TrainingJobsController,
+        RegistryController,
+        TrainingRequestsConsumer,
+        RetrainingPolicyConsumer,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [TrainingJobs, JobRunner, ModelRegistry, DatabaseHealth],
+    };
+  }
+}
