@@ -41,7 +41,7 @@ export async function trainingFixture(env: Record<string, string> = {}) {
     admin,
     createKey,
     call: apiClient(() => service.url, admin),
-    seedDataset: (rows: number, seed?: number) =>
+    seedDataset: (rows: number, seed?: number, name?: string) =>
       seedChurnDataset(
         {
           datasets: new DatasetRepository(connection),
@@ -51,6 +51,7 @@ export async function trainingFixture(env: Record<string, string> = {}) {
         },
         rows,
         seed,
+        name,
       ),
     model: () => `m_${uniqueId()}`,
     events: <T>(stream: string, subject: string) => readEvents<T>(messaging.js, stream, subject),

@@ -11,14 +11,21 @@ import type {
   TrainingProgress,
 } from '@keelson/schemas';
 import type { EventData } from '@keelson/schemas';
-import { waitFor } from '@keelson/testing';
+import { EventPublisher } from '@keelson/messaging';
+import { FeatureRowRepository, rawRecordId } from '@keelson/persistence';
+import { FeatureRowsCreated } from '@keelson/schemas';
+import { uniqueId, waitFor } from '@keelson/testing';
 import { trainingFixture, type TrainingFixture } from './training-fixture';
 
 describe('training service (real NATS, real database, real onnxruntime)', () => {
   let f: TrainingFixture;
+  const policyDataset = `policy_${uniqueId()}`;
   beforeAll(async () => {
     // A margin no retrained model can beat: the second version is registered, never auto-promoted.
-    f = await trainingFixture({ TRAINING_PROMOTION_MARGIN: '0.5' });
+    f = await trainingFixture({
+      TRAINING_PROMOTION_MARGIN: '0.5',
+      TRAINING_POLICIES: `policy_model:${policyDataset}:logistic:300`,
+    });
   });
   afterAll(() => f?.close());
 
@@ -227,5 +234,59 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
     const done = await finished(job.body._id);
     expect(done).toMatchObject({ status: 'failed', attempts: 1 });
     expect(done.error).toMatch(/only 5 labelled records/);
+  });
+
+  it('requests one job per threshold of new feature rows under a retraining policy', async () => {
+    await f.seedDataset(1_000, 6, policyDataset);
+    const rows = new FeatureRowRepository(f.connection);
+    const addRows = (from: number, to: number) =>
+      rows.insertNew(
+        Array.from({ length: to - from }, (_, k) => ({
+          _id: rawRecordId(policyDataset, `c${from + k}`),
+          dataset: policyDataset,
+          recordId: `c${from + k}`,
+          transformVersion: 1,
+          features: [0],
+          label: 0,
+          createdAt: new Date(),
+        })),
+      );
+    const announce = (n: number) =>
+      new EventPublisher(f.messaging.js, 'preprocessing/test').publish(
+        FeatureRowsCreated,
+        {
+          dataset: policyDataset,
+          rows: [{ recordId: `c${n}`, transformVersion: 1, features: [0], label: 0 }],
+        },
+        { subject: policyDataset },
+      );
+    const policyJobs = async () =>
+      (
+        (await f.call('GET', '/v1/training-jobs?model=policy_model')).body.jobs as Array<{
+          trigger: string;
+          status: string;
+        }>
+      ).map((j) => j);
+
+    await addRows(0, 850); // past 300 and 600: one job, for the latest threshold
+    await announce(1);
+    await announce(2); // a burst of events: still one check, one job
+    const first = await waitFor(
+      'a policy job to finish',
+      async () => {
+        const jobs = await policyJobs();
+        return jobs.length === 1 && jobs[0].status === 'succeeded' ? jobs : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(first[0].trigger).toBe('policy:600');
+
+    await announce(4); // no new threshold: no new job
+    await addRows(850, 1_000); // past 900
+    await announce(5);
+    await waitFor("the second threshold's job", async () => (await policyJobs()).length === 2, {
+      timeoutMs: 30_000,
+    });
+    expect((await policyJobs()).map((j) => j.trigger).sort()).toEqual(['policy:600', 'policy:900']);
   });
 });
