@@ -101,7 +101,11 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
     await session.release();
 
     const kv = await new Kvm(f.messaging.js).open('models');
-    expect((await kv.get(model))!.json()).toMatchObject({ production: 1, history: [] });
+    expect((await kv.get(model))!.json()).toMatchObject({
+      production: 1,
+      history: [],
+      artifacts: { '1': v1.artifact.sha256 },
+    });
 
     // Retrained on the same data: not better by the 0.5 margin, so registered only.
     const second = await f.call('POST', '/v1/training-jobs', {
@@ -144,6 +148,7 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
       body: { reason: 'bad' },
     });
     expect(rollback.body).toMatchObject({ production: 1, history: [] });
+    expect(Object.keys(rollback.body.artifacts)).toEqual(['1']); // 2 serves nothing any more
     const listed = (await f.call('GET', `/v1/models/${model}`)).body;
     expect(
       listed.versions.map((v: { version: number; stage: string }) => [v.version, v.stage]),

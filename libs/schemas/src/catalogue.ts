@@ -252,7 +252,7 @@ export const KV_BUCKETS: readonly KvBucketSpec[] = [
   },
   {
     bucket: 'models',
-    description: 'model name -> production version, canary version and weight',
+    description: 'model name -> production version, canary version and weight, artifact digests',
     history: 20,
     ttlMs: 0,
   },

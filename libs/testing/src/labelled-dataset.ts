@@ -75,8 +75,8 @@ export async function seedChurnDataset(
   stores: SeedStores,
   rows: number,
   seed = 3,
+  dataset = `churn_${uniqueId()}`,
 ): Promise<string> {
-  const dataset = `churn_${uniqueId()}`;
   await stores.datasets.saveVersion(dataset, CHURN_SCHEMA, 0);
   const records = churnRecords(rows, seed);
   const start = Date.now() - rows;

@@ -9,6 +9,11 @@ export interface ModelPointers {
   canaryWeight?: number;
   /** Earlier production versions, newest last: what a rollback returns to. */
   history: number[];
+  /**
+   * SHA-256 of the artifact of every version above: a prediction node fetches `sha256-<hex>` from
+   * the `model-artifacts` object store with no database access.
+   */
+  artifacts: Record<string, string>;
   updatedAt: string;
 }
 
@@ -29,7 +34,7 @@ export class ModelPointerStore {
   async get(model: string): Promise<ModelPointers> {
     const entry = await this.kv.get(model);
     return entry && entry.operation === 'PUT' && entry.value.length > 0
-      ? (entry.json<ModelPointers>() ?? empty())
+      ? { ...empty(), ...entry.json<ModelPointers>() }
       : empty();
   }
 
@@ -41,9 +46,13 @@ export class ModelPointerStore {
     for (let attempt = 0; ; attempt++) {
       const entry = await this.kv.get(model);
       const live = entry && entry.operation === 'PUT' && entry.value.length > 0;
-      const before = live ? entry.json<ModelPointers>() : empty();
+      const before = live ? { ...empty(), ...entry.json<ModelPointers>() } : empty();
       const after = { ...change(structuredClone(before)), updatedAt: new Date().toISOString() };
       after.history = after.history.slice(-HISTORY);
+      const kept = new Set([after.production, after.canary, ...after.history].map(String));
+      after.artifacts = Object.fromEntries(
+        Object.entries(after.artifacts).filter(([version]) => kept.has(version)),
+      );
       try {
         if (live) await this.kv.update(model, JSON.stringify(after), entry.revision);
         else await this.kv.create(model, JSON.stringify(after));
@@ -56,7 +65,11 @@ export class ModelPointerStore {
   }
 }
 
-const empty = (): ModelPointers => ({ history: [], updatedAt: new Date(0).toISOString() });
+const empty = (): ModelPointers => ({
+  history: [],
+  artifacts: {},
+  updatedAt: new Date(0).toISOString(),
+});
 
 function isRevisionConflict(error: unknown): boolean {
   const message = String((error as Error)?.message ?? error);

@@ -117,7 +117,11 @@ export class ModelRegistry implements OnModuleInit {
     const target = await this.version(model, version);
     if (target.stage === 'archived')
       throw new ApiError(409, `${model}@${version} is archived; register it again to serve it`);
-    const { before, after } = await this.pointers.change(model, (p) => {
+    const { before, after } = await this.pointers.change(model, (current) => {
+      const p = {
+        ...current,
+        artifacts: { ...current.artifacts, [version]: target.artifact.sha256 },
+      };
       if (stage === 'canary') return { ...p, canary: version, canaryWeight };
       const history =
         p.production && p.production !== version ? [...p.history, p.production] : p.history;
