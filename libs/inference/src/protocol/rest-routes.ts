@@ -1,0 +1,174 @@
+/**
+ * The protocol's REST routes over an InferenceHandler, free of any HTTP framework: a front end
+ * (Fastify, Nest) hands over method, path and body and writes back the status and JSON body, so
+ * every Keelson REST front end answers alike.
+ *
+ *   GET  /v2                                           server metadata
+ *   GET  /v2/health/live, /v2/health/ready             200 true, 400 false (the spec's 4xx)
+ *   GET  /v2/models/{m}[/versions/{v}]                 model metadata
+ *   GET  /v2/models/{m}[/versions/{v}]/ready           200 true, 400 false
+ *   POST /v2/models/{m}[/versions/{v}]/infer           inference
+ */
+import { errorResponseJson, invalid } from './errors';
+import { selectOutputs, type InferenceHandler } from './inference-handler';
+import {
+  inferResponseJson,
+  modelMetadataJson,
+  parseInferRequest,
+  serverMetadataJson,
+} from './json-codec';
+
+export interface RestResult {
+  status: number;
+  /** JSON body; none for health answers, as the spec asks. */
+  body?: unknown;
+}
+
+export interface RestRequest {
+  method: string;
+  /** The request path; a query string is ignored. */
+  path: string;
+  /**
+   * The body: already parsed JSON, or its raw text or bytes (Triton's clients send no
+   * Content-Type, so a front end may receive it unparsed).
+   */
+  body?: unknown;
+  /** When the caller stops waiting, in `Date.now()` milliseconds. */
+  deadlineMs?: number;
+}
+
+type Route =
+  | { kind: 'server-metadata' | 'live' | 'ready' }
+  | { kind: 'model-metadata' | 'model-ready' | 'infer'; model: string; version?: string };
+
+/** The route a path names, or undefined when it is not one of the protocol's. */
+export function matchRestRoute(path: string): Route | undefined {
+  const parts = path.split('?')[0].split('/').filter(Boolean);
+  if (parts[0] !== 'v2') return undefined;
+  if (parts.length === 1) return { kind: 'server-metadata' };
+  if (parts[1] === 'health' && parts.length === 3) {
+    if (parts[2] === 'live') return { kind: 'live' };
+    if (parts[2] === 'ready') return { kind: 'ready' };
+    return undefined;
+  }
+  if (parts[1] !== 'models' || parts.length < 3) return undefined;
+  let model: string;
+  let version: string | undefined;
+  try {
+    model = decodeURIComponent(parts[2]);
+    version =
+      parts[3] === 'versions' && parts.length >= 5 ? decodeURIComponent(parts[4]) : undefined;
+  } catch {
+    return undefined;
+  }
+  const rest = parts.slice(version === undefined ? 3 : 5);
+  const at = version === undefined ? { model } : { model, version };
+  if (rest.length === 0) return { kind: 'model-metadata', ...at };
+  if (rest.length === 1 && rest[0] === 'ready') return { kind: 'model-ready', ...at };
+  if (rest.length === 1 && rest[0] === 'infer') return { kind: 'infer', ...at };
+  return undefined;
+}
+
+const health = (ok: boolean): RestResult => ({ status: ok ? 200 : 400 });
+
+const NON_FINITE_TOKENS = ['-Infinity', 'Infinity', 'NaN'];
+
+/**
+ * Python's json module (and so tritonclient) writes NaN, Infinity and -Infinity bare, which is not
+ * JSON; quoted, they are the strings the codec reads as those values. Only tried when JSON.parse
+ * has already failed, so well-formed bodies pay nothing.
+ */
+function quoteNonFinite(text: string): string {
+  let out = '';
+  let copied = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      continue;
+    }
+    const token = NON_FINITE_TOKENS.find((t) => text.startsWith(t, i));
+    if (token) {
+      out += `${text.slice(copied, i)}"${token}"`;
+      i += token.length - 1;
+      copied = i + 1;
+    }
+  }
+  return out + text.slice(copied);
+}
+
+function jsonBody(body: unknown): unknown {
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    try {
+      return JSON.parse(quoteNonFinite(text));
+    } catch {
+      throw invalid(`the request body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Answers one REST request, or returns undefined when the path is not a protocol route (the
+ * front end's 404). Failures come back as the spec's `{"error": message}` with their status.
+ */
+export async function handleRestRequest(
+  handler: InferenceHandler,
+  request: RestRequest,
+): Promise<RestResult | undefined> {
+  const route = matchRestRoute(request.path);
+  if (!route) return undefined;
+  const method = request.method.toUpperCase();
+  const expected = route.kind === 'infer' ? 'POST' : 'GET';
+  if (method !== expected && !(expected === 'GET' && method === 'HEAD')) {
+    return { status: 405, body: { error: `${request.path} accepts ${expected} only` } };
+  }
+  try {
+    switch (route.kind) {
+      case 'server-metadata':
+        return { status: 200, body: serverMetadataJson(await handler.serverMetadata()) };
+      case 'live':
+        return health(await handler.serverLive());
+      case 'ready':
+        return health(await handler.serverReady());
+      case 'model-ready':
+        return health(await handler.modelReady(route.model, route.version));
+      case 'model-metadata':
+        return {
+          status: 200,
+          body: modelMetadataJson(await handler.modelMetadata(route.model, route.version)),
+        };
+      case 'infer': {
+        const parsed = parseInferRequest(jsonBody(request.body));
+        const response = await handler.infer({
+          ...parsed,
+          model: route.model,
+          ...(route.version !== undefined && { version: route.version }),
+          ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
+        });
+        const outputs = selectOutputs(response.outputs, parsed.outputs);
+        return {
+          status: 200,
+          body: inferResponseJson(
+            response.model,
+            response.version,
+            parsed.id,
+            outputs,
+            response.parameters,
+          ),
+        };
+      }
+    }
+  } catch (error) {
+    return errorResponseJson(error);
+  }
+}
