@@ -5,13 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CREDIT_SCHEMA } from './credit-generator';
+import { CREDIT_SCHEMA, generateCredit } from './credit-generator';
 
 const root = join(__dirname, '../..');
 const state = join(root, '.keelson');
 const ingestion = `http://127.0.0.1:${process.env.INGESTION_HTTP_PORT ?? 8082}`;
 const preprocessing = `http://127.0.0.1:${process.env.PREPROCESSING_HTTP_PORT ?? 8086}`;
 const training = `http://127.0.0.1:${process.env.TRAINING_HTTP_PORT ?? 8083}`;
+const prediction = `http://127.0.0.1:${process.env.PREDICTION_HTTP_PORT ?? 8100}`;
 const rows = Number(process.env.KEELSON_DEMO_ROWS ?? 5_000);
 const say = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -118,8 +119,51 @@ async function main() {
   say(
     `the registry: curl -H "Authorization: Bearer $(cat .keelson/admin-key)" ${training}/v1/models/credit`,
   );
+  await askForPredictions();
+}
+
+/** Raw records straight from the generator, answered by the node: the transform is in the graph. */
+async function askForPredictions(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (
+    (await fetch(`${prediction}/v2/models/credit/ready`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
+    if (Date.now() > deadline)
+      throw new Error('the prediction node did not load the credit model within a minute');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const meta = (await (await fetch(`${prediction}/v2/models/credit`)).json()) as {
+    inputs: Array<{ name: string; datatype: string }>;
+  };
+  const records = [...generateCredit({ seed: 2026, rows: 3 })].map(
+    (r) => r.record as unknown as Record<string, unknown>,
+  );
+  const inputs = meta.inputs.map(({ name, datatype }) => ({
+    name,
+    datatype,
+    shape: [records.length, 1],
+    data: records.map((r) =>
+      datatype === 'BYTES' ? String(r[name] ?? '') : typeof r[name] === 'number' ? r[name] : 'NaN',
+    ),
+  }));
+  const answer = (await (
+    await fetch(`${prediction}/v2/models/credit/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'demo', inputs }),
+    })
+  ).json()) as { model_version: string; outputs: Array<{ name: string; data: number[] }> };
+  const p = answer.outputs.find((o) => o.name === 'probabilities')!.data;
+  records.forEach((r, i) =>
+    say(
+      `credit v${answer.model_version} on ${JSON.stringify(r)}: P(default) = ${p[2 * i + 1].toFixed(3)}`,
+    ),
+  );
   say(
-    'prediction nodes and the gateway are not built yet (issue 5): no model answers predictions so far',
+    `ask it yourself: POST ${prediction}/v2/models/credit/infer (KServe Open Inference Protocol v2)`,
   );
 }
 

@@ -8,10 +8,10 @@ state="$root/.keelson"
 mkdir -p "$state/logs" "$state/run"
 export PATH="$root/node_modules/.bin:$PATH"
 
-# name:port for every service that exists so far, in start order. Prediction, gateway, monitoring
-# and recovery join this list as they land.
+# name:port for every service that exists so far, in start order. Monitoring and recovery join
+# this list as they land.
 SERVICES=("ingestion:${INGESTION_HTTP_PORT:-8082}" "preprocessing:${PREPROCESSING_HTTP_PORT:-8086}"
-  "training:${TRAINING_HTTP_PORT:-8083}")
+  "training:${TRAINING_HTTP_PORT:-8083}" "prediction:${PREDICTION_HTTP_PORT:-8100}")
 
 log() { printf '[services] %s\n' "$*" >&2; }
 ready() { curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
@@ -47,7 +47,7 @@ case "${1:-}" in
   up)
     tools/build/build.sh
     for s in "${SERVICES[@]}"; do start_one "$s"; done
-    log "not built yet: prediction, gateway, monitoring, recovery (issue 5 onwards)" ;;
+    log "not built yet: monitoring, recovery (issues after 5)" ;;
   down)
     for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done ;;
   status)

@@ -4,3 +4,4 @@ export * from './process';
 export * from './private-database';
 export * from './api-client';
 export * from './labelled-dataset';
+export * from './test-model';

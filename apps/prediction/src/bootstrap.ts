@@ -1,0 +1,118 @@
+import { ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
+import { createInferenceGrpcServer, registerInferenceRoutes } from '@keelson/inference';
+import { connectNats, EventPublisher, provision } from '@keelson/messaging';
+import { CATALOGUE } from '@keelson/schemas';
+import { createHttpApp, localUrl, type RunningService } from '@keelson/service-kit';
+import { createLogger } from '@keelson/tracing';
+import { NodeTelemetry } from './cluster/node-telemetry';
+import { RoutingWatcher } from './cluster/routing-state';
+import type { PredictionConfig } from './config';
+import { PredictionModule } from './prediction.module';
+import { ModelStore } from './serving/model-store';
+import { NodeInferenceHandler } from './serving/node-handler';
+import { PredictionSampler } from './serving/prediction-sampler';
+import { loadVersionRunner } from './serving/version-runner';
+
+export interface RunningNode extends RunningService {
+  grpcAddress: string;
+  store: ModelStore;
+}
+
+/**
+ * A prediction node: follows the `models` bucket and serves each model's production and canary
+ * versions over the Open Inference Protocol (REST on `http.port`, gRPC on `http.grpcPort`), runs
+ * inference on worker threads with a dynamic batcher per version, heartbeats, registers itself in
+ * the `nodes` bucket and honours its `routing` state. It needs NATS only.
+ */
+export async function startPrediction(config: PredictionConfig): Promise<RunningNode> {
+  const logger = createLogger({ name: 'prediction', level: config.telemetry.logLevel });
+  const source = `prediction/${config.nodeId}`;
+  const messaging = await connectNats({
+    url: config.nats.url,
+    name: source,
+    user: config.nats.user,
+    password: config.nats.password,
+    logger,
+  });
+  await provision(messaging.nc, messaging.jsm, CATALOGUE, { replicas: config.nats.replicas });
+
+  const routing = new RoutingWatcher(messaging, config.nodeId);
+  await routing.start();
+  const store = new ModelStore(
+    messaging,
+    (bytes, model, version) => loadVersionRunner(bytes, model, version, config.batching),
+    (message, error) =>
+      error ? logger.error({ err: error.message }, message) : logger.info(message),
+    config.models,
+  );
+  const sampler = new PredictionSampler(
+    new EventPublisher(messaging.js, source),
+    config.nodeId,
+    config.sampleRate,
+  );
+  const handler = new NodeInferenceHandler(store, routing, sampler);
+
+  const app = await createHttpApp(PredictionModule as never, logger, {
+    bodyLimit: config.http.maxBodyBytes,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  registerInferenceRoutes(fastify, handler);
+  fastify.get('/health/live', async () => ({ status: 'live' }));
+  fastify.get('/health/ready', async (_req, reply) => {
+    const ready = handler.serverReady();
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not ready',
+      routing: routing.state,
+      ...(routing.why ? { reason: routing.why } : {}),
+      models: store.loaded(),
+      failed: store.failures(),
+    });
+  });
+
+  await store.start(); // every model known now is loaded and warm before the node listens
+  await app.listen(config.http.port, config.http.host);
+  const url = await localUrl(app);
+  const grpc: Server = createInferenceGrpcServer(handler);
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    grpc.bindAsync(
+      `${config.http.host}:${config.http.grpcPort}`,
+      ServerCredentials.createInsecure(),
+      (error, port) => (error ? reject(error) : resolve(port)),
+    ),
+  );
+  const grpcAddress = `${config.http.advertiseHost}:${grpcPort}`;
+  const httpAddress = `http://${config.http.advertiseHost}:${new URL(url).port}`;
+
+  const telemetry = new NodeTelemetry(
+    messaging,
+    config.nodeId,
+    { http: httpAddress, grpc: grpcAddress },
+    () => ({
+      ...store.load(),
+      requests: handler.requests,
+      errors: handler.errors,
+      latencyMs: handler.latency.percentiles(),
+      models: store.loaded(),
+    }),
+    config.heartbeatMs,
+    (error) => logger.warn({ err: error.message }, 'heartbeat failed'),
+  );
+  await telemetry.start();
+  logger.info({ url, grpc: grpcAddress, models: store.loaded() }, 'prediction node ready');
+
+  return {
+    app,
+    url,
+    grpcAddress,
+    store,
+    async close() {
+      await telemetry.stop(); // out of the pool first, so the gateway stops sending
+      await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
+      await app.close();
+      routing.stop();
+      await store.close();
+      await messaging.drain();
+    },
+  };
+}

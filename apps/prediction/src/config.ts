@@ -1,0 +1,48 @@
+import { defineConfig, env, natsSettings, telemetrySettings } from '@keelson/config';
+import { hostname } from 'node:os';
+
+/** A prediction node needs NATS only: models, pointers and artifacts all come over JetStream. */
+export const predictionConfig = defineConfig('prediction', {
+  nodeId: env.string('NODE_ID', {
+    default: `prediction-${hostname()}-${process.pid}`,
+    pattern: /^[A-Za-z0-9_-]{1,128}$/,
+    hint: 'letters, digits, _ and -',
+  }),
+  nats: natsSettings(),
+  telemetry: telemetrySettings(),
+  http: {
+    host: env.string('PREDICTION_HOST', { default: '127.0.0.1' }),
+    port: env.port('PREDICTION_HTTP_PORT', 8100),
+    grpcPort: env.port('PREDICTION_GRPC_PORT', 8200),
+    /** The host other processes reach this node at (registered in the `nodes` bucket). */
+    advertiseHost: env.string('PREDICTION_ADVERTISE_HOST', { default: '127.0.0.1' }),
+    maxBodyBytes: env.integer('PREDICTION_MAX_BODY_BYTES', {
+      default: 32 * 1024 * 1024,
+      min: 1024,
+    }),
+  },
+  batching: {
+    /** Rows one inference may hold (Triton's max_batch_size). */
+    maxBatchSize: env.integer('PREDICTION_MAX_BATCH_SIZE', { default: 64, min: 1, max: 65_536 }),
+    /** How long the first queued request may wait for companions (Triton's max_queue_delay). */
+    maxQueueDelayUs: env.integer('PREDICTION_MAX_QUEUE_DELAY_US', {
+      default: 500,
+      min: 0,
+      max: 10_000_000,
+    }),
+    /** Requests queued per model version before new ones are refused with 429. */
+    maxQueueSize: env.integer('PREDICTION_MAX_QUEUE_SIZE', { default: 512, min: 1 }),
+    /** Inference worker threads per model version. */
+    workers: env.integer('PREDICTION_WORKERS', { default: 1, min: 1, max: 64 }),
+  },
+  /**
+   * The models this node serves (comma-separated); empty serves every model in the `models` bucket.
+   * Splits a large catalogue across node pools, and keeps tests to their own models.
+   */
+  models: env.list('PREDICTION_MODELS', { default: [] }),
+  /** Share of requests whose inputs and outputs go to `predictions.<model>` for drift checks. */
+  sampleRate: env.number('PREDICTION_SAMPLE_RATE', { default: 0.01, min: 0, max: 1 }),
+  heartbeatMs: env.durationMs('PREDICTION_HEARTBEAT', { default: 1_000, min: 100 }),
+});
+
+export type PredictionConfig = ReturnType<typeof predictionConfig.load>;

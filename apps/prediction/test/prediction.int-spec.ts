@@ -1,0 +1,211 @@
+/**
+ * @jest-environment <rootDir>/../../tools/test/onnxruntime-environment.js
+ */
+import { Kvm } from '@nats-io/kv';
+import { createInferenceGrpcClient, type Tensor } from '@keelson/inference';
+import { readEvents } from '@keelson/messaging';
+import type { EventData, NodeHeartbeat, PredictionSampled } from '@keelson/schemas';
+import { publishTestModel, uniqueId, waitFor } from '@keelson/testing';
+import { churnInputs, predictionFixture, type PredictionFixture } from './prediction-fixture';
+
+const rows = [
+  { tenure: -2, spend: 1, plan: 'basic' },
+  { tenure: null, spend: 0, plan: 'never-seen' },
+  { tenure: 1.5, spend: -1, plan: null },
+];
+
+describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
+  let f: PredictionFixture;
+  const model = `m_${uniqueId()}`;
+  beforeAll(async () => {
+    const { connectNats } = await import('@keelson/messaging');
+    const { testInfra } = await import('@keelson/testing');
+    const setup = await connectNats({ url: testInfra.natsUrl, name: 'prediction-setup' });
+    await publishTestModel(setup.js, model, { production: 1 });
+    await setup.drain();
+    f = await predictionFixture({ PREDICTION_SAMPLE_RATE: '1', PREDICTION_MODELS: model });
+  });
+  afterAll(() => f?.close());
+
+  it('answers the protocol over REST: health, metadata, inference with and without a version', async () => {
+    expect((await f.call('GET', '/v2/health/live')).status).toBe(200);
+    expect((await f.call('GET', '/v2/health/ready')).status).toBe(200);
+    expect((await f.call('GET', '/v2')).body).toMatchObject({ name: 'keelson-prediction' });
+    const meta = (await f.call('GET', `/v2/models/${model}`)).body;
+    expect(meta).toMatchObject({ name: model, versions: ['1'], platform: 'onnxruntime_onnx' });
+    expect(
+      meta.inputs.map((i: { name: string; datatype: string }) => [i.name, i.datatype]),
+    ).toEqual([
+      ['tenure', 'FP64'],
+      ['spend', 'FP64'],
+      ['plan', 'BYTES'],
+    ]);
+    expect(meta.outputs.map((o: { name: string }) => o.name)).toEqual(['probabilities', 'label']);
+    expect((await f.call('GET', `/v2/models/${model}/versions/1/ready`)).status).toBe(200);
+
+    const answer = await f.call('POST', `/v2/models/${model}/infer`, {
+      body: { id: 'req-7', inputs: churnInputs(rows) },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ model_name: model, model_version: '1', id: 'req-7' });
+    const [probabilities, label] = answer.body.outputs;
+    expect(probabilities).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [3, 2] });
+    for (let r = 0; r < 3; r++)
+      expect(probabilities.data[2 * r] + probabilities.data[2 * r + 1]).toBeCloseTo(1, 5);
+    expect(label).toMatchObject({ name: 'label', datatype: 'INT64', shape: [3] });
+
+    // Nested data, an explicit version and one requested output give the same numbers.
+    const nested = churnInputs(rows).map((t) => ({ ...t, data: t.data.map((v) => [v]) }));
+    const explicit = await f.call('POST', `/v2/models/${model}/versions/1/infer`, {
+      body: { inputs: nested, outputs: [{ name: 'probabilities' }] },
+    });
+    expect(explicit.body.outputs).toEqual([probabilities]);
+  });
+
+  it('answers bad requests as the spec says: 400 or 404 with {"error"}', async () => {
+    const unknown = await f.call('POST', '/v2/models/nope/infer', {
+      body: { inputs: churnInputs(rows) },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/nope/);
+    expect(
+      (
+        await f.call('POST', `/v2/models/${model}/versions/9/infer`, {
+          body: { inputs: churnInputs(rows) },
+        })
+      ).status,
+    ).toBe(404);
+    const badShape = await f.call('POST', `/v2/models/${model}/infer`, {
+      body: { inputs: [{ name: 'spend', datatype: 'FP64', shape: [2, 1], data: [1] }] },
+    });
+    expect(badShape.status).toBe(400);
+    expect(badShape.body.error).toMatch(/spend/);
+    const missing = await f.call('POST', `/v2/models/${model}/infer`, {
+      body: { inputs: churnInputs(rows).slice(0, 2) },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatch(/plan/);
+    const notJson = await f.call('POST', `/v2/models/${model}/infer`, { raw: '{"inputs":' });
+    expect(notJson.status).toBe(400);
+    expect(typeof notJson.body.error).toBe('string');
+    expect((await f.call('GET', '/v2/models/nope/ready')).status).toBe(400);
+  });
+
+  it('answers the same over gRPC, raw and typed contents, with statuses for errors', async () => {
+    const client = createInferenceGrpcClient(f.node.grpcAddress);
+    try {
+      expect(await client.serverLive()).toBe(true);
+      expect(await client.modelReady(model, '1')).toBe(true);
+      const inputs: Tensor[] = [
+        {
+          name: 'tenure',
+          datatype: 'FP64',
+          shape: [3, 1],
+          data: Float64Array.from([-2, NaN, 1.5]),
+        },
+        { name: 'spend', datatype: 'FP64', shape: [3, 1], data: Float64Array.from([1, 0, -1]) },
+        { name: 'plan', datatype: 'BYTES', shape: [3, 1], data: ['basic', 'never-seen', ''] },
+      ];
+      const raw = await client.infer({ model, id: 'g-1', inputs }, { raw: true });
+      const typed = await client.infer({ model, version: '1', inputs }, { raw: false });
+      expect(raw).toMatchObject({ model, version: '1', id: 'g-1' });
+      expect(Array.from(raw.outputs[0].data as Float32Array)).toEqual(
+        Array.from(typed.outputs[0].data as Float32Array),
+      );
+      const rest = await f.call('POST', `/v2/models/${model}/infer`, {
+        body: { inputs: churnInputs(rows) },
+      });
+      // JSON writes each float32 in its shortest exact form: the same float32 values.
+      expect(Array.from(raw.outputs[0].data as Float32Array)).toEqual(
+        (rest.body.outputs[0].data as number[]).map(Math.fround),
+      );
+      await expect(client.infer({ model: 'nope', inputs })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(
+        client.infer({ model, inputs: [{ ...inputs[1], shape: [2, 1] }] }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('heartbeats, registers in the nodes bucket, samples predictions and honours ejection', async () => {
+    const beat = await waitFor('a heartbeat with the model loaded', async () => {
+      const events = await readEvents<EventData<typeof NodeHeartbeat>>(
+        f.messaging.js,
+        'TELEMETRY',
+        `telemetry.node.${f.nodeId}`,
+      );
+      const last = events.at(-1)?.event.data;
+      return last && last.requests > 0 ? last : undefined;
+    });
+    expect(beat.models).toEqual([{ name: model, version: 1, ready: true }]);
+    expect(beat.addresses.grpc).toBe(f.node.grpcAddress);
+    const nodes = await new Kvm(f.messaging.js).open('nodes');
+    expect((await nodes.get(f.nodeId))!.json()).toMatchObject({
+      nodeId: f.nodeId,
+      models: beat.models,
+    });
+
+    const samples = await readEvents<EventData<typeof PredictionSampled>>(
+      f.messaging.js,
+      'PREDICTIONS',
+      `predictions.${model}`,
+    );
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples[0].event.data).toMatchObject({ model, version: 1, nodeId: f.nodeId });
+    expect(samples[0].event.data.inputs.plan).toBeDefined();
+
+    const routing = await new Kvm(f.messaging.js).open('routing');
+    await routing.put(f.nodeId, JSON.stringify({ state: 'ejected', reason: 'test' }));
+    await waitFor(
+      'readiness to fail',
+      async () => (await f.call('GET', '/v2/health/ready')).status === 400,
+    );
+    expect((await f.call('GET', '/health/ready')).body).toMatchObject({
+      routing: 'ejected',
+      reason: 'test',
+    });
+    await routing.delete(f.nodeId);
+    await waitFor(
+      'readiness to return',
+      async () => (await f.call('GET', '/v2/health/ready')).status === 200,
+    );
+  });
+
+  it('swaps to a newly promoted version under load without failing a request', async () => {
+    const { connectNats } = await import('@keelson/messaging');
+    const { testInfra } = await import('@keelson/testing');
+    let stop = false;
+    let answered = 0;
+    const versions: string[] = [];
+    const failures: string[] = [];
+    const clients = Array.from({ length: 8 }, async () => {
+      while (!stop) {
+        const r = await f.call('POST', `/v2/models/${model}/infer`, {
+          body: { inputs: churnInputs(rows) },
+        });
+        if (r.status !== 200) failures.push(`${r.status} ${JSON.stringify(r.body)}`);
+        else {
+          answered++;
+          if (versions.at(-1) !== r.body.model_version) versions.push(r.body.model_version);
+        }
+      }
+    });
+    await waitFor('answers from version 1', async () => answered >= 20);
+    const setup = await connectNats({ url: testInfra.natsUrl, name: 'prediction-swap' });
+    await publishTestModel(setup.js, model, { production: 2 });
+    await waitFor('version 2 to answer', async () => versions.includes('2'), { timeoutMs: 30_000 });
+    const atSwap = answered;
+    await waitFor('50 more answers after the swap', async () => answered >= atSwap + 50);
+    stop = true;
+    await Promise.all(clients);
+    await setup.drain();
+    expect(failures).toEqual([]);
+    // Answered by 1, then by 2 (a request in flight at the switch may still finish on 1).
+    expect(versions[0]).toBe('1');
+    expect(versions.at(-1)).toBe('2');
+    expect((await f.call('GET', `/v2/models/${model}`)).body.versions).toEqual(['2']);
+  });
+});
