@@ -1,0 +1,308 @@
+// `./keelson bench predict`: closed-loop load on a credit model, from a separate process, against
+// (a) onnxruntime-node in-process (the limit), (b) a minimal Fastify + onnxruntime server (the peer
+// baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of two nodes.
+// Concurrency 1 and 64; throughput and p50/p99 latency for each. BENCH_SECONDS (5) per run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { connectNats, provision } from '@keelson/messaging';
+import {
+  applyTransform,
+  exportOnnx,
+  fitTransform,
+  statsOf,
+  train,
+  type RawValue,
+} from '@keelson/ml';
+import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
+import { CATALOGUE } from '@keelson/schemas';
+import { freePort, uniqueId, waitFor } from '@keelson/testing';
+import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
+
+const root = join(__dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson').replace(
+  /\/[^/]*$/,
+  '',
+);
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const work = join(root, '.keelson/bench/predict');
+const children: ChildProcess[] = [];
+
+interface Result {
+  throughput: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function spawnNode(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const compiled = script.endsWith('.js');
+  const child = spawn(
+    process.execPath,
+    [...(compiled ? [] : ['-r', '@swc-node/register']), join(root, script), ...args],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+        LOG_LEVEL: 'warn',
+        KEELSON_TRACING: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  return child;
+}
+
+function load(
+  protocol: 'rest' | 'grpc',
+  target: string,
+  model: string,
+  concurrency: number,
+  key?: string,
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawnNode(
+      'bench/predict/load.ts',
+      [protocol, target, model, String(concurrency), String(SECONDS), join(work, 'body.json')],
+      key ? { KEELSON_API_KEY: key } : {},
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as Result)
+        : reject(new Error(`load generator exited ${code}`)),
+    );
+  });
+}
+
+const ready = (url: string) =>
+  waitFor(
+    `${url} ready`,
+    () =>
+      fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+
+/** A credit model trained on generated data, as the training service would export it. */
+function creditModel() {
+  const definition = { name: 'credit', version: 1, ...CREDIT_SCHEMA } as Parameters<
+    typeof fitTransform
+  >[0];
+  const records = [...generateCredit({ seed: 42, rows: 20_000 })].map(
+    (r) => r.record as unknown as Record<string, RawValue>,
+  );
+  const spec = fitTransform(definition, statsOf(definition, records), 1);
+  const width = spec.featureNames.length;
+  const x = new Float64Array(records.length * width);
+  const labels = new Int32Array(records.length);
+  records.forEach((r, i) => {
+    const row = applyTransform(spec, r);
+    x.set(row.features, i * width);
+    labels[i] = row.label ?? 0;
+  });
+  const { network } = train({ x, labels, rows: records.length, hidden: [32], epochs: 5, seed: 1 });
+  const sample = records[7];
+  const inputs = spec.features.map((f) => ({
+    name: f.field,
+    datatype: f.kind === 'category' ? 'BYTES' : 'FP64',
+    shape: [1, 1],
+    data: [
+      f.kind === 'category'
+        ? String(sample[f.field] ?? '')
+        : typeof sample[f.field] === 'number'
+          ? sample[f.field]
+          : 'NaN',
+    ],
+  }));
+  return { onnx: exportOnnx(spec, network, { model: 'bench' }), body: { inputs } };
+}
+
+async function inProcess(
+  onnx: Uint8Array,
+  body: { inputs: Array<{ name: string; datatype: string; data: unknown[] }> },
+): Promise<Result> {
+  const session = await InferenceSession.create(onnx, {
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  const feeds = () =>
+    Object.fromEntries(
+      body.inputs.map((i) => [
+        i.name,
+        i.datatype === 'BYTES'
+          ? new Tensor('string', i.data as string[], [1, 1])
+          : new Tensor('float64', Float64Array.from(i.data, Number), [1, 1]),
+      ]),
+    );
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  for (let warm = 0; warm < 200; warm++) await session.run(feeds());
+  const started = performance.now();
+  while (performance.now() < end) {
+    const t = performance.now();
+    await session.run(feeds());
+    latencies.push(performance.now() - t);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  await session.release();
+  return {
+    throughput: latencies.length / elapsed,
+    p50: latencies[latencies.length >> 1],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    errors: 0,
+  };
+}
+
+async function main() {
+  mkdirSync(work, { recursive: true });
+  const model = `bench_credit_${uniqueId()}`;
+  const { onnx, body } = creditModel();
+  writeFileSync(join(work, 'model.onnx'), onnx);
+  writeFileSync(join(work, 'body.json'), JSON.stringify(body));
+  const messaging = await connectNats({ url: natsUrl, name: 'bench-predict' });
+  await provision(messaging.nc, messaging.jsm, CATALOGUE);
+  const sha256 = createHash('sha256').update(onnx).digest('hex');
+  const store = await new Objm(messaging.js).create('model-artifacts', {
+    storage: 'file',
+  } as never);
+  await store.putBlob({ name: `sha256-${sha256}` }, onnx);
+  const kv = await new Kvm(messaging.js).open('models');
+  await kv.put(
+    model,
+    JSON.stringify({
+      production: 1,
+      history: [],
+      artifacts: { 1: sha256 },
+      updatedAt: new Date().toISOString(),
+    }),
+  );
+
+  const rows: Array<[string, number, Result]> = [];
+  const record = (name: string, c: number, r: Result) => {
+    rows.push([name, c, r]);
+    say(
+      `${name} c=${c}: ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms${r.errors ? `, ${r.errors} errors` : ''}`,
+    );
+  };
+  try {
+    record('(a) onnxruntime in-process', 1, await inProcess(onnx, body));
+
+    const peerPort = await freePort();
+    spawnNode('bench/predict/peer-server.ts', [join(work, 'model.onnx'), String(peerPort)]);
+    await waitFor(
+      'peer server',
+      () =>
+        fetch(`http://127.0.0.1:${peerPort}/v2/models/x/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    for (const c of [1, 64])
+      record(
+        '(b) peer Fastify + onnxruntime',
+        c,
+        await load('rest', `http://127.0.0.1:${peerPort}`, model, c),
+      );
+
+    const startNode = async (id: string) => {
+      const [http, grpc] = [await freePort(), await freePort()];
+      spawnNode('dist/apps/prediction/src/main.js', [], {
+        NODE_ID: id,
+        PREDICTION_HTTP_PORT: String(http),
+        PREDICTION_GRPC_PORT: String(grpc),
+        PREDICTION_MODELS: model,
+        PREDICTION_SAMPLE_RATE: '0',
+      });
+      await ready(`http://127.0.0.1:${http}/v2/models/${model}/ready`);
+      return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
+    };
+    const node = await startNode(`bench-node-${uniqueId()}`);
+    for (const c of [1, 64])
+      record('(c) prediction node, REST', c, await load('rest', node.http, model, c));
+    for (const c of [1, 64])
+      record('(c) prediction node, gRPC', c, await load('grpc', node.grpc, model, c));
+
+    if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
+      await startNode(`bench-node-${uniqueId()}`);
+      const connection = await connectMongo({ url: `${mongoBase}/bench_predict` });
+      const { key } = await new ApiKeyRepository(connection).create({
+        name: 'bench',
+        scopes: ['predict'],
+        ratePerSecond: 1_000_000,
+        burst: 1_000_000,
+      });
+      await connection.close();
+      const [http, grpc] = [await freePort(), await freePort()];
+      spawnNode('dist/apps/gateway/src/main.js', [], {
+        MONGO_URL: `${mongoBase}/bench_predict`,
+        GATEWAY_HTTP_PORT: String(http),
+        GATEWAY_GRPC_PORT: String(grpc),
+      });
+      await ready(`http://127.0.0.1:${http}/v2/health/ready`);
+      for (const c of [1, 64])
+        record(
+          '(d) gateway + 2 nodes, REST',
+          c,
+          await load('rest', `http://127.0.0.1:${http}`, model, c, key),
+        );
+    } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await kv.delete(model);
+    await messaging.drain();
+  }
+
+  const find = (name: string, c: number) =>
+    rows.find(([n, cc]) => n.startsWith(name) && cc === c)?.[2];
+  process.stdout.write(
+    `\n${'setup'.padEnd(34)} ${'c'.padStart(3)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}\n`,
+  );
+  for (const [name, c, r] of rows)
+    process.stdout.write(
+      `${name.padEnd(34)} ${String(c).padStart(3)} ${Math.round(r.throughput).toString().padStart(9)} ${r.p50.toFixed(3).padStart(8)} ${r.p99.toFixed(3).padStart(8)}${r.errors ? `  (${r.errors} errors)` : ''}\n`,
+    );
+  const peer64 = find('(b)', 64);
+  const node64 = find('(c) prediction node, REST', 64);
+  const peer1 = find('(b)', 1);
+  const node1 = find('(c) prediction node, REST', 1);
+  const gateway1 = find('(d)', 1);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  if (peer64 && node64)
+    process.stdout.write(
+      `\nnode c=64 vs peer: ${(node64.throughput / peer64.throughput).toFixed(2)}x (target >= 1.5x: ${verdict(node64.throughput >= 1.5 * peer64.throughput)})\n`,
+    );
+  if (peer1 && node1)
+    process.stdout.write(
+      `node c=1 p50 - peer p50: ${(node1.p50 - peer1.p50).toFixed(3)} ms (target <= 0.5 ms: ${verdict(node1.p50 - peer1.p50 <= 0.5)})\n`,
+    );
+  if (gateway1 && node1)
+    process.stdout.write(
+      `gateway c=1 p50 - node p50: ${(gateway1.p50 - node1.p50).toFixed(3)} ms (target <= 1 ms: ${verdict(gateway1.p50 - node1.p50 <= 1)})\n`,
+    );
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  say(`failed: ${error.message}`);
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(1);
+});

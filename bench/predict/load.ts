@@ -1,0 +1,92 @@
+// Closed-loop load from its own process: `concurrency` clients each send the next request as soon
+// as the last one is answered, for `seconds`, after a warm-up. Prints one JSON line:
+// { requests, errors, seconds, throughput, p50, p99 } (latencies in ms).
+//   node -r @swc-node/register bench/predict/load.ts <rest|grpc> <target> <model> <concurrency> <seconds> <body.json>
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import {
+  createInferenceGrpcClient,
+  parseInferRequest,
+  type InferRequest,
+} from '@keelson/inference';
+
+const [protocol, target, model, concurrencyArg, secondsArg, bodyFile] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+const seconds = Number(secondsArg);
+const body = readFileSync(bodyFile, 'utf8');
+
+function restCaller(): () => Promise<void> {
+  const url = new URL(`${target}/v2/models/${model}/infer`);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const bytes = Buffer.from(body);
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': bytes.length,
+            ...(process.env.KEELSON_API_KEY
+              ? { authorization: `Bearer ${process.env.KEELSON_API_KEY}` }
+              : {}),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(bytes);
+    });
+}
+
+function grpcCaller(): () => Promise<void> {
+  const client = createInferenceGrpcClient(target);
+  const parsed = parseInferRequest(JSON.parse(body));
+  const inferRequest: InferRequest = { model, ...parsed };
+  return () => client.infer(inferRequest, { raw: true }).then(() => undefined);
+}
+
+async function main() {
+  const call = protocol === 'grpc' ? grpcCaller() : restCaller();
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  let stop = false;
+  const warmUpUntil = performance.now() + 1_000;
+  const clients = Array.from({ length: concurrency }, async () => {
+    while (!stop) {
+      const started = performance.now();
+      try {
+        await call();
+        if (measuring) latencies.push(performance.now() - started);
+      } catch {
+        if (measuring) errors++;
+      }
+      if (!measuring && performance.now() > warmUpUntil) measuring = true;
+    }
+  });
+  while (!measuring) await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  stop = true;
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(clients);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  process.stdout.write(
+    `${JSON.stringify({ requests: latencies.length, errors, seconds: elapsed, throughput: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) })}\n`,
+  );
+  process.exit(0);
+}
+
+void main();
