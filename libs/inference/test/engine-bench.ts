@@ -20,6 +20,7 @@ import {
 } from '@keelson/ml';
 import * as ort from 'onnxruntime-node';
 import { ModelRunner, type ModelRunnerOptions } from '../src/engine/model-runner';
+import { WorkerPool } from '../src/engine/worker-pool';
 import type { Tensor } from '../src/protocol/tensor';
 
 const args = new Map(
@@ -103,6 +104,7 @@ interface Result {
 async function closedLoop(
   concurrency: number,
   call: (request: Tensor[]) => Promise<unknown>,
+  seconds = SECONDS,
 ): Promise<Result> {
   const warmUntil = performance.now() + 300;
   const clientLoop = async (client: number, until: number, latencies?: number[]) => {
@@ -115,7 +117,7 @@ async function closedLoop(
   await Promise.all(Array.from({ length: concurrency }, (_, c) => clientLoop(c, warmUntil)));
   const latencies: number[] = [];
   const started = performance.now();
-  const until = started + SECONDS * 1000;
+  const until = started + seconds * 1000;
   await Promise.all(Array.from({ length: concurrency }, (_, c) => clientLoop(c, until, latencies)));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
@@ -135,22 +137,28 @@ function report(label: string, concurrency: number, r: Result, extra = '') {
   console.log(line);
 }
 
-async function direct(label: string, options: ort.InferenceSession.SessionOptions) {
+async function directSession(options: ort.InferenceSession.SessionOptions) {
   const session = await ort.InferenceSession.create(bytes, options);
-  const feedsOf = (request: Tensor[]) =>
-    Object.fromEntries(
-      request.map((t) => [
-        t.name,
-        new ort.Tensor(
-          t.datatype === 'BYTES' ? 'string' : 'float64',
-          t.data as Float64Array,
-          t.shape,
-        ),
-      ]),
+  const call = (request: Tensor[]) =>
+    session.run(
+      Object.fromEntries(
+        request.map((t) => [
+          t.name,
+          new ort.Tensor(
+            t.datatype === 'BYTES' ? 'string' : 'float64',
+            t.data as Float64Array,
+            t.shape,
+          ),
+        ]),
+      ),
     );
-  for (const c of [1, 64])
-    report(`direct session.run ${label}`, c, await closedLoop(c, (r) => session.run(feedsOf(r))));
-  await session.release();
+  return { call, close: () => session.release() };
+}
+
+async function direct(label: string, options: ort.InferenceSession.SessionOptions) {
+  const { call, close } = await directSession(options);
+  for (const c of [1, 64]) report(`direct session.run ${label}`, c, await closedLoop(c, call));
+  await close();
 }
 
 async function runner(label: string, options: ModelRunnerOptions, concurrencies = [1, 64]) {
@@ -165,43 +173,61 @@ async function runner(label: string, options: ModelRunnerOptions, concurrencies 
   await model.drain();
 }
 
+/**
+ * The worker hop at concurrency 1, measured in alternation with the direct session so that the
+ * noise of a shared machine falls on both alike: median p50 over the rounds.
+ */
+async function hop(rounds: number) {
+  const session = await directSession(TUNED_SESSION);
+  const pool = await WorkerPool.start(bytes);
+  const model = await ModelRunner.load(bytes);
+  const p50s: Record<string, number[]> = { direct: [], pool: [], runner: [] };
+  for (let round = 0; round < rounds; round++) {
+    p50s.direct.push((await closedLoop(1, session.call, 1)).p50);
+    p50s.pool.push((await closedLoop(1, (r) => pool.run(r), 1)).p50);
+    p50s.runner.push((await closedLoop(1, (r) => model.infer(r), 1)).p50);
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
+  const [d, p, r] = [median(p50s.direct), median(p50s.pool), median(p50s.runner)];
+  const line = `worker hop at c=1 (median p50 of ${rounds} rounds): direct ${d.toFixed(0)} us, pool.run ${p.toFixed(0)} us (+${(p - d).toFixed(0)}), runner.infer ${r.toFixed(0)} us (+${(r - d).toFixed(0)})`;
+  rows.push(line);
+  console.log(line);
+  await Promise.all([session.close(), pool.close(), model.drain()]);
+}
+
+const TUNED_SESSION: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+};
+
 async function main() {
   console.log(
     `credit model: ${bytes.byteLength} bytes, ${spec.featureNames.length} features; ${SECONDS} s per run`,
   );
   await direct('(ort defaults)', {});
-  await direct('(1 thread, sequential, opt all)', {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-  });
+  await direct('(1 thread, sequential, opt all)', TUNED_SESSION);
   await runner('defaults', {});
-  // The bare worker hop: no batching, one request at a time.
-  await runner('no batching (maxBatchSize 0)', { batching: { maxBatchSize: 0 } }, [1]);
+  await hop(QUICK ? 3 : 7);
   if (!QUICK) {
-    await runner('idleDispatch delay (Triton rule), 500 us', {
-      batching: { idleDispatch: 'delay' },
-    });
+    await runner('idleDispatch delay (Triton rule)', { batching: { idleDispatch: 'delay' } });
     await runner('1 batch per worker', { batching: { maxBatchesPerWorker: 1 } }, [64]);
-    for (const maxBatchSize of [8, 16, 32, 128]) {
+    for (const maxBatchSize of [8, 16, 64, 128]) {
       await runner(`maxBatchSize ${maxBatchSize}`, { batching: { maxBatchSize } }, [64]);
     }
-    await runner('maxQueueDelayUs 100', { batching: { maxQueueDelayUs: 100 } }, [64]);
-    await runner('maxQueueDelayUs 2000', { batching: { maxQueueDelayUs: 2000 } }, [64]);
+    for (const maxQueueDelayUs of [0, 100, 2000]) {
+      await runner(`maxQueueDelayUs ${maxQueueDelayUs}`, { batching: { maxQueueDelayUs } }, [64]);
+    }
     await runner('2 workers', { pool: { workers: 2 } });
     await runner(
       'intraOpNumThreads 2',
-      {
-        pool: { session: { intraOpNumThreads: 2, graphOptimizationLevel: 'all' } },
-      },
+      { pool: { session: { intraOpNumThreads: 2, graphOptimizationLevel: 'all' } } },
       [64],
     );
     await runner(
       'graphOptimizationLevel basic',
-      {
-        pool: { session: { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' } },
-      },
+      { pool: { session: { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' } } },
       [1, 64],
     );
   }

@@ -45,7 +45,11 @@ describe('tritonclient against the Keelson protocol front ends', () => {
   let server: EchoServer;
 
   beforeAll(async () => {
-    const ensured = await run('bash', [join(dir, 'ensure-tritonclient.sh')], 540_000);
+    const ensured = await run(
+      'bash',
+      [join(__dirname, '../../../tools/test/ensure-tritonclient.sh')],
+      540_000,
+    );
     if (ensured.code !== 0) {
       throw new Error(
         `Python with tritonclient is required and could not be set up (ensure-tritonclient.sh exited ${ensured.code}):\n${ensured.stderr}`,

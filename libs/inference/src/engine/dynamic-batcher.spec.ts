@@ -88,7 +88,7 @@ describe('DynamicBatcher policy (through ModelRunner)', () => {
       expect(await timed(immediate)).toBeLessThan(delayMs);
       expect(await timed(delayed)).toBeGreaterThanOrEqual(delayMs - 1);
       // A full batch (maxBatchSize rows) does not wait.
-      expect(await timed(delayed, 64)).toBeLessThan(delayMs);
+      expect(await timed(delayed, 32)).toBeLessThan(delayMs);
     } finally {
       await Promise.all([immediate.close(), delayed.close()]);
     }

@@ -1,66 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../protocol/tensor';
 import { DeadlineExceededError, InferenceFailedError, QueueFullError } from './engine-errors';
-import { LatencyWindow, type LatencyPercentiles } from './latency-window';
+import {
+  DEFAULT_BATCHER_OPTIONS,
+  type BatcherStats,
+  type DynamicBatcherOptions,
+} from './batcher-options';
+import { LatencyWindow } from './latency-window';
+
+// The options live beside their defaults; re-exported here, where readers look for them first.
+export { DEFAULT_BATCHER_OPTIONS, type BatcherStats, type DynamicBatcherOptions };
 import { batchKey, concatRequests, rowsOf, splitOutputs } from './tensor-batch';
 import type { WorkerPool } from './worker-pool';
-
-export interface DynamicBatcherOptions {
-  /** Most rows (dimension 0) in one batch; 0 turns batching off. A larger request runs alone. */
-  maxBatchSize: number;
-  /**
-   * Microseconds the oldest queued request may wait for companions before its batch is sent
-   * anyway. With `idleDispatch: 'immediate'` it only applies while every worker is busy.
-   */
-  maxQueueDelayUs: number;
-  /**
-   * Most requests waiting for a worker (not counting those already running). Counted in requests,
-   * as Triton's max_queue_size is: a client sees a request refused, not rows. Past it, submit()
-   * rejects at once with QueueFullError.
-   */
-  maxQueueSize: number;
-  /**
-   * Batches one worker holds at a time. 2 lets the next batch cross the thread hop while the
-   * current one runs, so the worker never waits for the main thread.
-   */
-  maxBatchesPerWorker: number;
-  /**
-   * 'immediate': an idle worker takes what is queued at once, so a lone request never waits
-   * (latency at low load); batches still form whenever workers are busy. 'delay': Triton's rule,
-   * a batch leaves only when full or after maxQueueDelayUs, even with a worker idle.
-   */
-  idleDispatch: 'immediate' | 'delay';
-  /** Latency percentiles cover at most this many recent requests... */
-  latencyWindowSize: number;
-  /** ...none older than this. */
-  latencyWindowMs: number;
-}
-
-export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = {
-  maxBatchSize: 64,
-  maxQueueDelayUs: 500,
-  maxQueueSize: 2048,
-  maxBatchesPerWorker: 2,
-  idleDispatch: 'immediate',
-  latencyWindowSize: 4096,
-  latencyWindowMs: 60_000,
-};
-
-export interface BatcherStats {
-  /** Requests waiting for a worker. */
-  queued: number;
-  /** Requests sent to workers and not yet answered. */
-  inFlight: number;
-  batches: number;
-  /** Requests answered with outputs. */
-  completed: number;
-  /** Mean requests per batch, and rows per batch. */
-  averageBatchRequests: number;
-  averageBatchRows: number;
-  rejected: { queueFull: number; deadlineExceeded: number; failed: number };
-  /** End-to-end latency (queue + inference), milliseconds, over the recent window. */
-  latencyMs: LatencyPercentiles;
-}
 
 interface Request {
   inputs: readonly Tensor[];
@@ -107,6 +58,18 @@ export class DynamicBatcher {
     private readonly executor: BatchExecutor,
     readonly options: DynamicBatcherOptions = DEFAULT_BATCHER_OPTIONS,
   ) {
+    const { maxBatchSize, maxQueueDelayUs, maxQueueSize, maxBatchesPerWorker } = options;
+    const counts = { maxBatchSize, maxQueueSize, maxQueueDelayUs };
+    for (const [name, value] of Object.entries(counts)) {
+      if (!(Number.isInteger(value) && value >= 0)) {
+        throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+      }
+    }
+    if (!(Number.isInteger(maxBatchesPerWorker) && maxBatchesPerWorker >= 1)) {
+      throw new RangeError(
+        `maxBatchesPerWorker must be a positive integer, not ${maxBatchesPerWorker}`,
+      );
+    }
     this.latency = new LatencyWindow(options.latencyWindowSize, options.latencyWindowMs);
     executor.onCapacity = () => this.pump();
   }

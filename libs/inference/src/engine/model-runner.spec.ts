@@ -203,6 +203,22 @@ describe('ModelRunner loading and retiring', () => {
     await expect(ModelRunner.load(twoRowsOnlyModel())).rejects.toThrow(ModelLoadError);
   });
 
+  it('keeps the default for an option given as undefined', async () => {
+    const runner = await ModelRunner.load(credit, {
+      pool: { workers: undefined },
+      batching: { maxBatchSize: undefined, maxQueueSize: 4 },
+    });
+    try {
+      expect(runner.stats().workers.configured).toBe(1);
+      await expect(runner.infer(creditRequest(32, 1))).resolves.toHaveLength(2);
+    } finally {
+      await runner.close();
+    }
+    await expect(
+      ModelRunner.load(credit, { batching: { maxBatchesPerWorker: 0 } }),
+    ).rejects.toThrow(RangeError);
+  });
+
   it('drains: answers what it accepted, refuses new work, then closes', async () => {
     const runner = await ModelRunner.load(credit);
     const accepted = [

@@ -1,14 +1,15 @@
 import type { Tensor } from '../protocol/tensor';
 import {
   DEFAULT_BATCHER_OPTIONS,
-  DynamicBatcher,
   type BatcherStats,
   type DynamicBatcherOptions,
-} from './dynamic-batcher';
+} from './batcher-options';
+import { DynamicBatcher } from './dynamic-batcher';
 import { ModelLoadError, ModelUnavailableError } from './engine-errors';
 import { validateRequest } from './request-validation';
 import { supportsBatching, warmUpInputs, type ModelMetadata } from './tensor-metadata';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
+import { withDefaults } from './with-defaults';
 
 export interface ModelRunnerOptions {
   pool?: Partial<WorkerPoolOptions>;
@@ -52,7 +53,7 @@ export class ModelRunner {
   static async load(model: Uint8Array, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
     const pool = await WorkerPool.start(model, options.pool);
     const batching = supportsBatching(pool.metadata);
-    const batcherOptions = { ...DEFAULT_BATCHER_OPTIONS, ...options.batching };
+    const batcherOptions = withDefaults(DEFAULT_BATCHER_OPTIONS, options.batching);
     if (!batching) batcherOptions.maxBatchSize = 0;
     const runner = new ModelRunner(
       pool,

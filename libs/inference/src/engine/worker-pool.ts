@@ -4,6 +4,7 @@ import type { Tensor } from '../protocol/tensor';
 import { InferenceFailedError, ModelLoadError, ModelUnavailableError } from './engine-errors';
 import type { ModelMetadata } from './tensor-metadata';
 import { postable } from './transferables';
+import { withDefaults } from './with-defaults';
 import type { EngineSessionOptions, FromWorker, ToWorker, WorkerInit } from './worker-protocol';
 
 export interface WorkerPoolOptions {
@@ -76,7 +77,7 @@ export class WorkerPool {
     model: Uint8Array,
     options: Partial<WorkerPoolOptions> = {},
   ): Promise<WorkerPool> {
-    const resolved = { ...DEFAULT_WORKER_POOL_OPTIONS, ...options };
+    const resolved = withDefaults(DEFAULT_WORKER_POOL_OPTIONS, options);
     if (!Number.isInteger(resolved.workers) || resolved.workers < 1) {
       throw new RangeError(`workers must be a positive integer, not ${resolved.workers}`);
     }
