@@ -20,6 +20,7 @@ import { TrainingJobsController } from './jobs/training-jobs.controller';
 import { TrainingJobs } from './jobs/training-jobs.service';
 import { TrainingRequestsConsumer } from './jobs/training-requests.consumer';
 import { ModelRegistry } from './registry/model-registry.service';
+import { OpenApiController } from './http/openapi.controller';
 import { RegistryController } from './registry/registry.controller';
 
 export const TRAINING_REPOSITORIES = [
@@ -53,6 +54,7 @@ export class TrainingModule {
         RetrainingPolicyConsumer,
         HealthController,
         MetricsController,
+        OpenApiController,
       ],
       providers: [TrainingJobs, JobRunner, ModelRegistry, DatabaseHealth],
     };
