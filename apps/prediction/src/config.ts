@@ -26,7 +26,7 @@ export const predictionConfig = defineConfig('prediction', {
     maxBatchSize: env.integer('PREDICTION_MAX_BATCH_SIZE', { default: 64, min: 1, max: 65_536 }),
     /** How long the first queued request may wait for companions (Triton's max_queue_delay). */
     maxQueueDelayUs: env.integer('PREDICTION_MAX_QUEUE_DELAY_US', {
-      default: 500,
+      default: 100,
       min: 0,
       max: 10_000_000,
     }),

@@ -29,3 +29,6 @@ export {
   type ModelRunnerState,
   type ModelRunnerStats,
 } from './engine/model-runner';
+export type { ModelMetadata as EngineModelMetadata } from './engine/tensor-metadata';
+export type { LatencyPercentiles } from './engine/latency-window';
+export type { EngineSessionOptions } from './engine/worker-protocol';

@@ -3,7 +3,7 @@
  * concurrency 1 and 64, run directly on an in-process session (what a plain server does on its
  * event loop) and through ModelRunner (thread hop + dynamic batching) under several settings.
  *
- *   node -r @swc-node/register libs/inference/test/engine-bench.ts [--seconds=3] [--quick]
+ *   node -r @swc-node/register libs/inference/test/engine-bench.ts [--seconds=1] [--rounds=5] [--quick]
  *
  * Closed loop: each of C clients sends its next request when the previous one is answered.
  * Figures are in docs/serving-engine.md.
@@ -29,7 +29,8 @@ const args = new Map(
     return [k, v ?? 'true'] as const;
   }),
 );
-const SECONDS = Number(args.get('seconds') ?? 3);
+const SECONDS = Number(args.get('seconds') ?? 1);
+const ROUNDS = Number(args.get('rounds') ?? 5);
 const QUICK = args.has('quick');
 
 const credit: DatasetDefinition = {
@@ -104,9 +105,8 @@ interface Result {
 async function closedLoop(
   concurrency: number,
   call: (request: Tensor[]) => Promise<unknown>,
-  seconds = SECONDS,
 ): Promise<Result> {
-  const warmUntil = performance.now() + 300;
+  const warmUntil = performance.now() + 200;
   const clientLoop = async (client: number, until: number, latencies?: number[]) => {
     for (let i = client; performance.now() < until; i += concurrency) {
       const started = performance.now();
@@ -117,7 +117,7 @@ async function closedLoop(
   await Promise.all(Array.from({ length: concurrency }, (_, c) => clientLoop(c, warmUntil)));
   const latencies: number[] = [];
   const started = performance.now();
-  const until = started + seconds * 1000;
+  const until = started + SECONDS * 1000;
   await Promise.all(Array.from({ length: concurrency }, (_, c) => clientLoop(c, until, latencies)));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
@@ -126,18 +126,57 @@ async function closedLoop(
   return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
 }
 
-const rows: string[] = [];
-function report(label: string, concurrency: number, r: Result, extra = '') {
-  const line = `${label.padEnd(46)} c=${String(concurrency).padEnd(3)} ${Math.round(r.rps)
-    .toString()
-    .padStart(7)} req/s  p50 ${r.p50.toFixed(0).padStart(6)} us  p99 ${r.p99
-    .toFixed(0)
-    .padStart(6)} us ${extra}`;
-  rows.push(line);
-  console.log(line);
+interface Candidate {
+  label: string;
+  call: (request: Tensor[]) => Promise<unknown>;
+  /** Requests per batch since the last call, for runners. */
+  perBatch?: () => number;
+  close: () => Promise<void>;
 }
 
-async function directSession(options: ort.InferenceSession.SessionOptions) {
+const summary: string[] = [];
+const print = (line: string) => {
+  summary.push(line);
+  console.log(line);
+};
+const median = (values: number[]) => values.slice().sort((a, b) => a - b)[values.length >> 1];
+
+/**
+ * Runs every candidate at `concurrency`, round-robin for ROUNDS rounds of SECONDS each, so the
+ * noise of a shared machine (other processes, CPU steal) falls on all of them alike; prints the
+ * median of each figure over the rounds, and the range of throughput.
+ */
+async function compare(concurrency: number, candidates: Candidate[]) {
+  const results = candidates.map(() => ({
+    rps: [] as number[],
+    p50: [] as number[],
+    p99: [] as number[],
+    batch: [] as number[],
+  }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, candidate] of candidates.entries()) {
+      candidate.perBatch?.();
+      const r = await closedLoop(concurrency, candidate.call);
+      results[i].rps.push(r.rps);
+      results[i].p50.push(r.p50);
+      results[i].p99.push(r.p99);
+      if (candidate.perBatch) results[i].batch.push(candidate.perBatch());
+    }
+  }
+  for (const [i, { label }] of candidates.entries()) {
+    const r = results[i];
+    const batch = r.batch.length ? ` ${median(r.batch).toFixed(1).padStart(5)} req/batch` : '';
+    print(
+      `${label.padEnd(44)} c=${String(concurrency).padEnd(3)} ${Math.round(median(r.rps)).toString().padStart(7)} req/s ` +
+        `(${Math.round(Math.min(...r.rps))}-${Math.round(Math.max(...r.rps))})  p50 ${median(r.p50).toFixed(0).padStart(5)} us  p99 ${median(r.p99).toFixed(0).padStart(6)} us${batch}`,
+    );
+  }
+}
+
+async function directSession(
+  label: string,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<Candidate> {
   const session = await ort.InferenceSession.create(bytes, options);
   const call = (request: Tensor[]) =>
     session.run(
@@ -152,47 +191,32 @@ async function directSession(options: ort.InferenceSession.SessionOptions) {
         ]),
       ),
     );
-  return { call, close: () => session.release() };
+  return { label: `direct session.run ${label}`, call, close: () => session.release() };
 }
 
-async function direct(label: string, options: ort.InferenceSession.SessionOptions) {
-  const { call, close } = await directSession(options);
-  for (const c of [1, 64]) report(`direct session.run ${label}`, c, await closedLoop(c, call));
-  await close();
-}
-
-async function runner(label: string, options: ModelRunnerOptions, concurrencies = [1, 64]) {
+async function runner(label: string, options: ModelRunnerOptions): Promise<Candidate> {
   const model = await ModelRunner.load(bytes, options);
-  for (const c of concurrencies) {
-    const before = model.stats();
-    const result = await closedLoop(c, (r) => model.infer(r));
-    const after = model.stats();
-    const perBatch = (after.completed - before.completed) / (after.batches - before.batches);
-    report(`runner ${label}`, c, result, `(${perBatch.toFixed(1)} req/batch)`);
-  }
-  await model.drain();
+  let last = model.stats();
+  return {
+    label: `runner ${label}`,
+    call: (r) => model.infer(r),
+    perBatch: () => {
+      const now = model.stats();
+      const perBatch = (now.completed - last.completed) / Math.max(1, now.batches - last.batches);
+      last = now;
+      return perBatch;
+    },
+    close: () => model.drain(),
+  };
 }
 
-/**
- * The worker hop at concurrency 1, measured in alternation with the direct session so that the
- * noise of a shared machine falls on both alike: median p50 over the rounds.
- */
-async function hop(rounds: number) {
-  const session = await directSession(TUNED_SESSION);
-  const pool = await WorkerPool.start(bytes);
-  const model = await ModelRunner.load(bytes);
-  const p50s: Record<string, number[]> = { direct: [], pool: [], runner: [] };
-  for (let round = 0; round < rounds; round++) {
-    p50s.direct.push((await closedLoop(1, session.call, 1)).p50);
-    p50s.pool.push((await closedLoop(1, (r) => pool.run(r), 1)).p50);
-    p50s.runner.push((await closedLoop(1, (r) => model.infer(r), 1)).p50);
-  }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
-  const [d, p, r] = [median(p50s.direct), median(p50s.pool), median(p50s.runner)];
-  const line = `worker hop at c=1 (median p50 of ${rounds} rounds): direct ${d.toFixed(0)} us, pool.run ${p.toFixed(0)} us (+${(p - d).toFixed(0)}), runner.infer ${r.toFixed(0)} us (+${(r - d).toFixed(0)})`;
-  rows.push(line);
-  console.log(line);
-  await Promise.all([session.close(), pool.close(), model.drain()]);
+async function pool(): Promise<Candidate> {
+  const workers = await WorkerPool.start(bytes);
+  return {
+    label: 'pool.run alone (no batcher)',
+    call: (r) => workers.run(r),
+    close: () => workers.close(),
+  };
 }
 
 const TUNED_SESSION: ort.InferenceSession.SessionOptions = {
@@ -204,34 +228,50 @@ const TUNED_SESSION: ort.InferenceSession.SessionOptions = {
 
 async function main() {
   console.log(
-    `credit model: ${bytes.byteLength} bytes, ${spec.featureNames.length} features; ${SECONDS} s per run`,
+    `credit model: ${bytes.byteLength} bytes, ${spec.featureNames.length} features; ` +
+      `${ROUNDS} rounds of ${SECONDS} s per figure, medians`,
   );
-  await direct('(ort defaults)', {});
-  await direct('(1 thread, sequential, opt all)', TUNED_SESSION);
-  await runner('defaults', {});
-  await hop(QUICK ? 3 : 7);
+  const headline = [
+    await directSession('(ort defaults)', {}),
+    await directSession('(1 thread, sequential, opt all)', TUNED_SESSION),
+    await runner('defaults', {}),
+  ];
+  // The worker hop: the runner's and the bare pool's p50 over the direct session's, at c=1.
+  const c1 = [
+    ...headline,
+    await pool(),
+    await runner('idleDispatch delay (Triton rule)', { batching: { idleDispatch: 'delay' } }),
+  ];
+  await compare(1, c1);
+  await compare(64, headline);
   if (!QUICK) {
-    await runner('idleDispatch delay (Triton rule)', { batching: { idleDispatch: 'delay' } });
-    await runner('1 batch per worker', { batching: { maxBatchesPerWorker: 1 } }, [64]);
-    for (const maxBatchSize of [8, 16, 64, 128]) {
-      await runner(`maxBatchSize ${maxBatchSize}`, { batching: { maxBatchSize } }, [64]);
-    }
-    for (const maxQueueDelayUs of [0, 100, 2000]) {
-      await runner(`maxQueueDelayUs ${maxQueueDelayUs}`, { batching: { maxQueueDelayUs } }, [64]);
-    }
-    await runner('2 workers', { pool: { workers: 2 } });
-    await runner(
-      'intraOpNumThreads 2',
-      { pool: { session: { intraOpNumThreads: 2, graphOptimizationLevel: 'all' } } },
-      [64],
-    );
-    await runner(
-      'graphOptimizationLevel basic',
-      { pool: { session: { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' } } },
-      [1, 64],
-    );
+    const sweep = [
+      headline[2],
+      c1[4],
+      await runner('1 batch per worker', { batching: { maxBatchesPerWorker: 1 } }),
+      ...(await Promise.all(
+        [16, 32, 128].map((maxBatchSize) =>
+          runner(`maxBatchSize ${maxBatchSize}`, { batching: { maxBatchSize } }),
+        ),
+      )),
+      ...(await Promise.all(
+        [0, 500, 2000].map((maxQueueDelayUs) =>
+          runner(`maxQueueDelayUs ${maxQueueDelayUs}`, { batching: { maxQueueDelayUs } }),
+        ),
+      )),
+      await runner('2 workers', { pool: { workers: 2 } }),
+      await runner('intraOpNumThreads 2', {
+        pool: { session: { intraOpNumThreads: 2, graphOptimizationLevel: 'all' } },
+      }),
+      await runner('graphOptimizationLevel basic', {
+        pool: { session: { intraOpNumThreads: 1, graphOptimizationLevel: 'basic' } },
+      }),
+    ];
+    await compare(64, sweep);
+    await Promise.all(sweep.slice(2).map((c) => c.close()));
   }
-  console.log('\nsummary\n' + rows.join('\n'));
+  await Promise.all(c1.map((c) => c.close()));
+  console.log('\nsummary\n' + summary.join('\n'));
 }
 
 void main();

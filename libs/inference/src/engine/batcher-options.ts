@@ -34,14 +34,29 @@ export interface DynamicBatcherOptions {
 
 /** Chosen by libs/inference/test/engine-bench.ts; docs/serving-engine.md has the figures. */
 export const DEFAULT_BATCHER_OPTIONS: DynamicBatcherOptions = {
-  maxBatchSize: 32,
-  maxQueueDelayUs: 500,
+  maxBatchSize: 64,
+  maxQueueDelayUs: 100,
   maxQueueSize: 2048,
   maxBatchesPerWorker: 2,
   idleDispatch: 'immediate',
   latencyWindowSize: 4096,
   latencyWindowMs: 60_000,
 };
+
+/** Throws a RangeError naming the first option out of range. */
+export function checkBatcherOptions(options: DynamicBatcherOptions): void {
+  const { maxBatchSize, maxQueueDelayUs, maxQueueSize, maxBatchesPerWorker } = options;
+  for (const [name, value] of Object.entries({ maxBatchSize, maxQueueSize, maxQueueDelayUs })) {
+    if (!(Number.isInteger(value) && value >= 0)) {
+      throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
+    }
+  }
+  if (!(Number.isInteger(maxBatchesPerWorker) && maxBatchesPerWorker >= 1)) {
+    throw new RangeError(
+      `maxBatchesPerWorker must be a positive integer, not ${maxBatchesPerWorker}`,
+    );
+  }
+}
 
 export interface BatcherStats {
   /** Requests waiting for a worker. */

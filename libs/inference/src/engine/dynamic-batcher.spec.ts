@@ -80,7 +80,7 @@ describe('DynamicBatcher policy (through ModelRunner)', () => {
   it("sends a lone request at once to an idle worker, where Triton's rule waits the delay", async () => {
     const delayMs = 100;
     const options = (idleDispatch: 'immediate' | 'delay') => ({
-      batching: { idleDispatch, maxQueueDelayUs: delayMs * 1000 },
+      batching: { idleDispatch, maxQueueDelayUs: delayMs * 1000, maxBatchSize: 8 },
     });
     const immediate = await ModelRunner.load(credit, options('immediate'));
     const delayed = await ModelRunner.load(credit, options('delay'));
@@ -88,7 +88,7 @@ describe('DynamicBatcher policy (through ModelRunner)', () => {
       expect(await timed(immediate)).toBeLessThan(delayMs);
       expect(await timed(delayed)).toBeGreaterThanOrEqual(delayMs - 1);
       // A full batch (maxBatchSize rows) does not wait.
-      expect(await timed(delayed, 32)).toBeLessThan(delayMs);
+      expect(await timed(delayed, 8)).toBeLessThan(delayMs);
     } finally {
       await Promise.all([immediate.close(), delayed.close()]);
     }

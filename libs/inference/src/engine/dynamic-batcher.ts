@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Tensor } from '../protocol/tensor';
 import { DeadlineExceededError, InferenceFailedError, QueueFullError } from './engine-errors';
 import {
+  checkBatcherOptions,
   DEFAULT_BATCHER_OPTIONS,
   type BatcherStats,
   type DynamicBatcherOptions,
@@ -58,18 +59,7 @@ export class DynamicBatcher {
     private readonly executor: BatchExecutor,
     readonly options: DynamicBatcherOptions = DEFAULT_BATCHER_OPTIONS,
   ) {
-    const { maxBatchSize, maxQueueDelayUs, maxQueueSize, maxBatchesPerWorker } = options;
-    const counts = { maxBatchSize, maxQueueSize, maxQueueDelayUs };
-    for (const [name, value] of Object.entries(counts)) {
-      if (!(Number.isInteger(value) && value >= 0)) {
-        throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
-      }
-    }
-    if (!(Number.isInteger(maxBatchesPerWorker) && maxBatchesPerWorker >= 1)) {
-      throw new RangeError(
-        `maxBatchesPerWorker must be a positive integer, not ${maxBatchesPerWorker}`,
-      );
-    }
+    checkBatcherOptions(options);
     this.latency = new LatencyWindow(options.latencyWindowSize, options.latencyWindowMs);
     executor.onCapacity = () => this.pump();
   }

@@ -77,7 +77,12 @@ async function start(): Promise<void> {
     run(session, message.inputs, message.outputs).then(
       (outputs) => {
         const { tensors, transfer } = postable(outputs, true);
-        post({ kind: 'result', id: message.id, outputs: tensors }, transfer);
+        try {
+          post({ kind: 'result', id: message.id, outputs: tensors }, transfer);
+        } catch {
+          // A buffer onnxruntime would not let go of: clone it instead.
+          post({ kind: 'result', id: message.id, outputs: tensors });
+        }
       },
       (error: Error) => post({ kind: 'error', id: message.id, message: error.message }),
     );

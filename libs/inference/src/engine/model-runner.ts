@@ -1,5 +1,6 @@
 import type { Tensor } from '../protocol/tensor';
 import {
+  checkBatcherOptions,
   DEFAULT_BATCHER_OPTIONS,
   type BatcherStats,
   type DynamicBatcherOptions,
@@ -51,9 +52,10 @@ export class ModelRunner {
    * the model cannot be loaded or its warm-up fails.
    */
   static async load(model: Uint8Array, options: ModelRunnerOptions = {}): Promise<ModelRunner> {
+    const batcherOptions = withDefaults(DEFAULT_BATCHER_OPTIONS, options.batching);
+    checkBatcherOptions(batcherOptions);
     const pool = await WorkerPool.start(model, options.pool);
     const batching = supportsBatching(pool.metadata);
-    const batcherOptions = withDefaults(DEFAULT_BATCHER_OPTIONS, options.batching);
     if (!batching) batcherOptions.maxBatchSize = 0;
     const runner = new ModelRunner(
       pool,

@@ -179,7 +179,19 @@ export class WorkerPool {
 
   private send(slot: Slot, message: ToWorker, transfer: ArrayBuffer[], run: Run): void {
     slot.inFlight.set(message.id, run);
-    slot.worker.postMessage(message, transfer);
+    try {
+      slot.worker.postMessage(message, transfer);
+    } catch (error) {
+      // Data postMessage cannot carry (a validated request never has any): fail this run only.
+      slot.inFlight.delete(message.id);
+      run.reject(
+        new InferenceFailedError(
+          `the request could not reach a worker: ${(error as Error).message}`,
+        ),
+      );
+      // Not from inside the caller's own dispatch loop.
+      queueMicrotask(() => this.onCapacity());
+    }
   }
 
   private adopt(slot: Slot): void {
