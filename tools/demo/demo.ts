@@ -13,6 +13,7 @@ const ingestion = `http://127.0.0.1:${process.env.INGESTION_HTTP_PORT ?? 8082}`;
 const preprocessing = `http://127.0.0.1:${process.env.PREPROCESSING_HTTP_PORT ?? 8086}`;
 const training = `http://127.0.0.1:${process.env.TRAINING_HTTP_PORT ?? 8083}`;
 const prediction = `http://127.0.0.1:${process.env.PREDICTION_HTTP_PORT ?? 8100}`;
+const gateway = `http://127.0.0.1:${process.env.GATEWAY_HTTP_PORT ?? 8080}`;
 const rows = Number(process.env.KEELSON_DEMO_ROWS ?? 5_000);
 const say = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -119,23 +120,25 @@ async function main() {
   say(
     `the registry: curl -H "Authorization: Bearer $(cat .keelson/admin-key)" ${training}/v1/models/credit`,
   );
-  await askForPredictions();
+  await askForPredictions(readFileSync(keyFile, 'utf8').trim());
 }
 
-/** Raw records straight from the generator, answered by the node: the transform is in the graph. */
-async function askForPredictions(): Promise<void> {
+/** Raw records straight from the generator, answered via the gateway: the transform is in the graph. */
+async function askForPredictions(key: string): Promise<void> {
+  const auth = { authorization: `Bearer ${key}` };
   const deadline = Date.now() + 60_000;
+  // Through the front door: the gateway routes once a node reports the model ready.
   while (
-    (await fetch(`${prediction}/v2/models/credit/ready`).then(
+    (await fetch(`${gateway}/v2/models/credit/ready`, { headers: auth }).then(
       (r) => r.status,
       () => 0,
     )) !== 200
   ) {
     if (Date.now() > deadline)
-      throw new Error('the prediction node did not load the credit model within a minute');
+      throw new Error('no node behind the gateway served the credit model within a minute');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const meta = (await (await fetch(`${prediction}/v2/models/credit`)).json()) as {
+  const meta = (await (await fetch(`${gateway}/v2/models/credit`, { headers: auth })).json()) as {
     inputs: Array<{ name: string; datatype: string }>;
   };
   const records = [...generateCredit({ seed: 2026, rows: 3 })].map(
@@ -150,9 +153,9 @@ async function askForPredictions(): Promise<void> {
     ),
   }));
   const answer = (await (
-    await fetch(`${prediction}/v2/models/credit/infer`, {
+    await fetch(`${gateway}/v2/models/credit/infer`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ id: 'demo', inputs }),
     })
   ).json()) as { model_version: string; outputs: Array<{ name: string; data: number[] }> };

@@ -11,7 +11,8 @@ export PATH="$root/node_modules/.bin:$PATH"
 # name:port for every service that exists so far, in start order. Monitoring and recovery join
 # this list as they land.
 SERVICES=("ingestion:${INGESTION_HTTP_PORT:-8082}" "preprocessing:${PREPROCESSING_HTTP_PORT:-8086}"
-  "training:${TRAINING_HTTP_PORT:-8083}" "prediction:${PREDICTION_HTTP_PORT:-8100}")
+  "training:${TRAINING_HTTP_PORT:-8083}" "prediction:${PREDICTION_HTTP_PORT:-8100}"
+  "gateway:${GATEWAY_HTTP_PORT:-8080}")
 
 log() { printf '[services] %s\n' "$*" >&2; }
 ready() { curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }

@@ -3,9 +3,9 @@
  */
 import { Kvm } from '@nats-io/kv';
 import { createInferenceGrpcClient, type Tensor } from '@keelson/inference';
-import { readEvents } from '@keelson/messaging';
+import { connectNats, readEvents } from '@keelson/messaging';
 import type { EventData, NodeHeartbeat, PredictionSampled } from '@keelson/schemas';
-import { publishTestModel, uniqueId, waitFor } from '@keelson/testing';
+import { publishTestModel, testInfra, uniqueId, waitFor } from '@keelson/testing';
 import { churnInputs, predictionFixture, type PredictionFixture } from './prediction-fixture';
 
 const rows = [
@@ -18,8 +18,6 @@ describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
   let f: PredictionFixture;
   const model = `m_${uniqueId()}`;
   beforeAll(async () => {
-    const { connectNats } = await import('@keelson/messaging');
-    const { testInfra } = await import('@keelson/testing');
     const setup = await connectNats({ url: testInfra.natsUrl, name: 'prediction-setup' });
     await publishTestModel(setup.js, model, { production: 1 });
     await setup.drain();
@@ -175,8 +173,6 @@ describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
   });
 
   it('swaps to a newly promoted version under load without failing a request', async () => {
-    const { connectNats } = await import('@keelson/messaging');
-    const { testInfra } = await import('@keelson/testing');
     let stop = false;
     let answered = 0;
     const versions: string[] = [];

@@ -1,0 +1,74 @@
+import { defineConfig, env, serviceSettings } from '@keelson/config';
+
+export const NODE_TRANSPORTS = ['grpc', 'http'] as const;
+export type NodeTransportKind = (typeof NODE_TRANSPORTS)[number];
+
+/**
+ * The gateway: NATS for the pool, routing and model pointers; the database for API keys only.
+ * Timeouts, breaker, retry budget and hedging are documented in docs/gateway.md.
+ */
+export const gatewayConfig = defineConfig('gateway', {
+  ...serviceSettings('gateway'),
+  http: {
+    host: env.string('GATEWAY_HOST', { default: '127.0.0.1' }),
+    port: env.port('GATEWAY_HTTP_PORT', 8080),
+    grpcPort: env.port('GATEWAY_GRPC_PORT', 8081),
+    maxBodyBytes: env.integer('GATEWAY_MAX_BODY_BYTES', {
+      default: 32 * 1024 * 1024,
+      min: 1024,
+    }),
+  },
+  pool: {
+    /**
+     * How the gateway calls nodes: HTTP/1.1 keep-alive to their REST port, or gRPC. HTTP measured
+     * faster for the small requests online inference sends (docs/gateway.md has the figures).
+     */
+    transport: env.oneOf('GATEWAY_NODE_TRANSPORT', NODE_TRANSPORTS, { default: 'http' }),
+    /**
+     * Route only to nodes whose id starts with this: one gateway per cell of nodes (and tests
+     * that share a NATS server with other tests' nodes). Empty: every node.
+     */
+    nodeIdPrefix: env.string('GATEWAY_NODE_PREFIX', { default: '' }),
+    /** A node unheard of for this long is used only when no fresher node can serve. */
+    staleAfterMs: env.durationMs('GATEWAY_NODE_STALE_AFTER', { default: 5_000, min: 500 }),
+    /**
+     * A node unheard of for this long leaves the pool. The `nodes` bucket's own TTL (30 s) does
+     * not tell watchers when an entry expires, so the gateway forgets on its own clock.
+     */
+    forgetAfterMs: env.durationMs('GATEWAY_NODE_FORGET_AFTER', { default: 30_000, min: 1_000 }),
+  },
+  timeouts: {
+    /** Deadline of a request whose client sets none (REST clients; gRPC without a deadline). */
+    requestMs: env.durationMs('GATEWAY_REQUEST_TIMEOUT', { default: 10_000, min: 10 }),
+    /** Longest one node may take on one attempt before the gateway tries another. */
+    attemptMs: env.durationMs('GATEWAY_ATTEMPT_TIMEOUT', { default: 3_000, min: 10 }),
+  },
+  breaker: {
+    /** Consecutive failures or timeouts that open a node's circuit. */
+    failures: env.integer('GATEWAY_BREAKER_FAILURES', { default: 5, min: 1, max: 1_000 }),
+    /** First wait before an open circuit is probed; it doubles on each failed probe. */
+    cooldownMs: env.durationMs('GATEWAY_BREAKER_COOLDOWN', { default: 2_000, min: 10 }),
+    maxCooldownMs: env.durationMs('GATEWAY_BREAKER_MAX_COOLDOWN', { default: 30_000, min: 10 }),
+    /** Deadline of the half-open probe (ServerLive). */
+    probeTimeoutMs: env.durationMs('GATEWAY_BREAKER_PROBE_TIMEOUT', { default: 1_000, min: 10 }),
+  },
+  retry: {
+    /** Retries and hedges allowed per request over the window (0.1 = 10 %)... */
+    budgetRatio: env.number('GATEWAY_RETRY_BUDGET_RATIO', { default: 0.1, min: 0, max: 1 }),
+    /** ...plus this many per second, so a quiet gateway can still retry. */
+    minPerSecond: env.number('GATEWAY_RETRY_MIN_PER_SECOND', { default: 5, min: 0 }),
+    windowMs: env.durationMs('GATEWAY_RETRY_WINDOW', { default: 10_000, min: 1_000 }),
+  },
+  hedge: {
+    /** Send a second copy of a request still unanswered after this long; 0 turns hedging off. */
+    afterMs: env.durationMs('GATEWAY_HEDGE_AFTER', { default: 0 }),
+  },
+  rateLimit: {
+    /** For keys created without their own limits. */
+    defaultPerSecond: env.integer('GATEWAY_RATE_PER_SECOND', { default: 1_000, min: 1 }),
+    defaultBurst: env.integer('GATEWAY_RATE_BURST', { default: 2_000, min: 1 }),
+  },
+  heartbeatMs: env.durationMs('GATEWAY_HEARTBEAT', { default: 1_000, min: 100 }),
+});
+
+export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;

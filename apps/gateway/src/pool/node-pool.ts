@@ -1,0 +1,266 @@
+import type { NodeTransport } from '../transport/node-transport';
+import { CircuitBreaker, type BreakerSettings, type CircuitState } from './circuit-breaker';
+import { pickPowerOfTwo } from './power-of-two';
+
+/** A node's entry in the `nodes` bucket (and the same figures in its heartbeats). */
+export interface NodeRecord {
+  nodeId: string;
+  addresses: { http: string; grpc: string };
+  models: Array<{ name: string; version: number; ready: boolean }>;
+}
+
+export type RoutingState = 'active' | 'ejected' | 'probation';
+
+/** A node's entry in the `routing` bucket; no entry means active. */
+export interface RoutingEntry {
+  state: RoutingState;
+  weight?: number;
+  reason?: string;
+}
+
+/** Which of a node's addresses the gateway uses, and a connection to it. */
+export interface TransportFactory {
+  addressOf(record: NodeRecord): string;
+  create(address: string): NodeTransport;
+}
+
+export interface PoolSettings {
+  staleAfterMs: number;
+  forgetAfterMs: number;
+  breaker: BreakerSettings;
+}
+
+/** What a request is sent to: a model, and a version (none: the node's own production). */
+export interface Target {
+  model: string;
+  version?: number;
+}
+
+/** One prediction node as this gateway sees it. */
+export class PoolNode {
+  outstanding = 0;
+  weight = 1;
+  routing: RoutingState = 'active';
+  lastSeen: number;
+  /** `name@version` of every ready version and of every listed one; models listed, and ready. */
+  private ready = new Set<string>();
+  private listed = new Set<string>();
+  private names = new Set<string>();
+  private readyNames = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    readonly address: string,
+    readonly transport: NodeTransport,
+    readonly breaker: CircuitBreaker,
+    now: number,
+  ) {
+    this.lastSeen = now;
+  }
+
+  setModels(models: NodeRecord['models']): void {
+    this.ready = new Set(models.filter((m) => m.ready).map((m) => `${m.name}@${m.version}`));
+    this.listed = new Set(models.map((m) => `${m.name}@${m.version}`));
+    this.names = new Set(models.map((m) => m.name));
+    this.readyNames = new Set(models.filter((m) => m.ready).map((m) => m.name));
+  }
+
+  /** Serves `target`: the version, or for no version any version of the model, loaded and warm. */
+  serves(target: Target): boolean {
+    if (target.version !== undefined) return this.ready.has(`${target.model}@${target.version}`);
+    return this.readyNames.has(target.model);
+  }
+
+  /** One version the node announced as ready, if any: what a probe asks about. */
+  someReadyVersion(): { model: string; version: string } | undefined {
+    for (const key of this.ready) {
+      const at = key.lastIndexOf('@');
+      return { model: key.slice(0, at), version: key.slice(at + 1) };
+    }
+    return undefined;
+  }
+
+  /** Lists the model (ready or still loading). */
+  lists(model: string, version?: number): boolean {
+    return version === undefined ? this.names.has(model) : this.listed.has(`${model}@${version}`);
+  }
+
+  get admitted(): boolean {
+    return this.routing === 'active' && this.weight > 0;
+  }
+}
+
+export interface NodeView {
+  nodeId: string;
+  address: string;
+  routing: RoutingState;
+  circuit: CircuitState;
+  outstanding: number;
+  stale: boolean;
+  reachable: boolean;
+  routable: boolean;
+}
+
+/**
+ * The node pool: who exists (the `nodes` bucket and heartbeats), who may take traffic (the
+ * `routing` bucket and each node's circuit), and which node gets the next request (power of two
+ * choices among those serving the requested version). Plain state, fed by PoolWatchers; no I/O
+ * except the transports it creates and the breaker probes.
+ */
+export class NodePool {
+  private readonly nodes = new Map<string, PoolNode>();
+  private readonly routing = new Map<string, RoutingEntry>();
+  /** When any node was last heard from: hearing nobody means our own NATS link is down. */
+  private lastHeard: number;
+
+  constructor(
+    private readonly settings: PoolSettings,
+    private readonly transports: TransportFactory,
+    private readonly now: () => number = () => performance.now(),
+    private readonly random: () => number = Math.random,
+  ) {
+    this.lastHeard = now();
+  }
+
+  /** A node registered or refreshed its entry (or heartbeat). */
+  upsert(record: NodeRecord): void {
+    const address = this.transports.addressOf(record);
+    let node = this.nodes.get(record.nodeId);
+    if (node && node.address !== address) {
+      // The node restarted on another port: a fresh connection and a fresh circuit.
+      this.remove(record.nodeId);
+      node = undefined;
+    }
+    if (!node) {
+      node = new PoolNode(
+        record.nodeId,
+        address,
+        this.transports.create(address),
+        new CircuitBreaker(this.settings.breaker, this.now),
+        this.now(),
+      );
+      this.nodes.set(record.nodeId, node);
+      this.applyRouting(node);
+    }
+    node.lastSeen = this.lastHeard = this.now();
+    node.setModels(record.models);
+  }
+
+  /** A heartbeat from a node already in the pool. */
+  seen(nodeId: string, models?: NodeRecord['models']): void {
+    const node = this.nodes.get(nodeId);
+    if (!node) return;
+    node.lastSeen = this.lastHeard = this.now();
+    if (models) node.setModels(models);
+  }
+
+  remove(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (!node) return;
+    this.nodes.delete(nodeId);
+    node.transport.close();
+  }
+
+  setRouting(nodeId: string, entry: RoutingEntry | undefined): void {
+    if (entry) this.routing.set(nodeId, entry);
+    else this.routing.delete(nodeId);
+    const node = this.nodes.get(nodeId);
+    if (node) this.applyRouting(node);
+  }
+
+  private applyRouting(node: PoolNode): void {
+    const entry = this.routing.get(node.id);
+    node.routing = entry?.state ?? 'active';
+    node.weight = entry?.weight ?? 1;
+  }
+
+  /**
+   * The node for the next attempt at `target`, never one in `exclude` (the nodes already tried).
+   * Only routing-active nodes with the version warm are candidates; among them, nodes with a
+   * closed circuit, a live connection and a recent heartbeat are preferred. If no candidate has
+   * a closed circuit, the ones whose circuits are open are tried rather than failing outright
+   * (a pool whose every circuit opened at once more likely saw a blip than died).
+   */
+  pick(target: Target, exclude?: ReadonlySet<string>): PoolNode | undefined {
+    const now = this.now();
+    const admitted: PoolNode[] = [];
+    const closed: PoolNode[] = [];
+    const best: PoolNode[] = [];
+    for (const node of this.nodes.values()) {
+      if (!node.admitted || exclude?.has(node.id) || !node.serves(target)) continue;
+      admitted.push(node);
+      if (!node.breaker.closed) continue;
+      closed.push(node);
+      if (now - node.lastSeen <= this.settings.staleAfterMs && node.transport.reachable())
+        best.push(node);
+    }
+    const pool = best.length > 0 ? best : closed.length > 0 ? closed : admitted;
+    return pickPowerOfTwo(pool, this.random);
+  }
+
+  /** Some admitted node serves `target` with a closed circuit (or any circuit, `evenOpen`). */
+  canServe(target: Target, evenOpen = false): boolean {
+    for (const node of this.nodes.values())
+      if (node.admitted && (evenOpen || node.breaker.closed) && node.serves(target)) return true;
+    return false;
+  }
+
+  /** Some node lists the model (or the version), whatever its state: the pool knows of it. */
+  knows(model: string, version?: number): boolean {
+    for (const node of this.nodes.values()) if (node.lists(model, version)) return true;
+    return false;
+  }
+
+  /** At least one node could take a request for some model now. */
+  routableCount(): number {
+    let count = 0;
+    for (const node of this.nodes.values()) if (node.admitted && node.breaker.closed) count++;
+    return count;
+  }
+
+  /**
+   * Call often: forgets nodes silent for too long, opens the circuit of a node whose connection
+   * failed (`opened` is told), and probes open circuits whose cool-down is over.
+   */
+  maintain(probe: (node: PoolNode) => Promise<boolean>, opened?: (node: PoolNode) => void): void {
+    const now = this.now();
+    // While the gateway hears no node at all, the silence is more likely its own (NATS down) than
+    // the whole pool's: it keeps the nodes it knows and lets the circuits judge them.
+    const deaf = now - this.lastHeard > this.settings.staleAfterMs;
+    for (const node of [...this.nodes.values()]) {
+      if (!deaf && now - node.lastSeen > this.settings.forgetAfterMs) {
+        this.remove(node.id);
+        continue;
+      }
+      if (!node.transport.reachable() && node.breaker.trip()) opened?.(node);
+      if (!node.breaker.probeDue()) continue;
+      node.breaker.startProbe();
+      void probe(node).then(
+        (ok) => node.breaker.probeResult(ok),
+        () => node.breaker.probeResult(false),
+      );
+    }
+  }
+
+  openCircuits(): string[] {
+    return [...this.nodes.values()].filter((n) => !n.breaker.closed).map((n) => n.id);
+  }
+
+  snapshot(): NodeView[] {
+    const now = this.now();
+    return [...this.nodes.values()].map((n) => ({
+      nodeId: n.id,
+      address: n.address,
+      routing: n.routing,
+      circuit: n.breaker.state,
+      outstanding: n.outstanding,
+      stale: now - n.lastSeen > this.settings.staleAfterMs,
+      reachable: n.transport.reachable(),
+      routable: n.admitted && n.breaker.closed,
+    }));
+  }
+
+  close(): void {
+    for (const id of [...this.nodes.keys()]) this.remove(id);
+  }
+}

@@ -1,0 +1,96 @@
+import { NodePool, type NodeRecord } from '../pool/node-pool';
+import type { CallLimits, NodeTransport } from '../transport/node-transport';
+import { Dispatcher } from './dispatcher';
+import { GatewayHandler } from './gateway-handler';
+import { ModelVersions } from './model-versions';
+import { RetryBudget } from './retry-budget';
+
+/** Nodes that answer with their own id and the version they were asked for. */
+function gateway(nodes: Array<[string, NodeRecord['models']]>, random = Math.random) {
+  const pool = new NodePool(
+    {
+      staleAfterMs: 60_000,
+      forgetAfterMs: 60_000,
+      breaker: { failures: 3, cooldownMs: 1_000, maxCooldownMs: 1_000 },
+    },
+    {
+      addressOf: (r) => r.nodeId,
+      create: (address) =>
+        ({
+          reachable: () => true,
+          close: () => undefined,
+          infer: async (request: { model: string; version?: string }, _limits: CallLimits) => ({
+            model: request.model,
+            version: request.version ?? 'production-of-node',
+            outputs: [],
+            parameters: { node: address },
+          }),
+        }) as unknown as NodeTransport,
+    },
+  );
+  for (const [nodeId, models] of nodes)
+    pool.upsert({ nodeId, addresses: { http: '', grpc: '' }, models });
+  const versions = new ModelVersions();
+  const budget = new RetryBudget({ budgetRatio: 0.1, minPerSecond: 1, windowMs: 10_000 });
+  const handler = new GatewayHandler(
+    pool,
+    versions,
+    new Dispatcher(pool, budget, { attemptMs: 1_000, hedgeAfterMs: 0 }),
+    5_000,
+    undefined,
+    random,
+  );
+  const infer = (model: string, version?: string) => handler.infer({ model, version, inputs: [] });
+  return { pool, versions, handler, infer };
+}
+
+const m = (version: number, ready = true) => ({ name: 'churn', version, ready });
+
+describe('GatewayHandler', () => {
+  it('splits unversioned traffic between production and canary by canaryWeight', async () => {
+    const { versions, infer } = gateway([
+      ['a', [m(1), m(2)]],
+      ['b', [m(1), m(2)]],
+    ]);
+    versions.set('churn', { production: 1, canary: 2, canaryWeight: 0.25 });
+    const served = { '1': 0, '2': 0 } as Record<string, number>;
+    for (let i = 0; i < 2_000; i++) served[(await infer('churn')).version!]++;
+    expect(served['2'] / 2_000).toBeGreaterThan(0.2);
+    expect(served['2'] / 2_000).toBeLessThan(0.3);
+  });
+
+  it('sends an explicit version to that version only', async () => {
+    const { versions, infer } = gateway([['a', [m(1), m(2)]]], () => 0);
+    versions.set('churn', { production: 1, canary: 2, canaryWeight: 1 });
+    expect((await infer('churn', '1')).version).toBe('1');
+  });
+
+  it('falls back to production while no node has the canary warm, and to the nodes own production mid-rollout', async () => {
+    const { versions, infer } = gateway([['a', [m(1), m(2, false)]]], () => 0);
+    versions.set('churn', { production: 1, canary: 2, canaryWeight: 1 });
+    expect((await infer('churn')).version).toBe('1');
+    versions.set('churn', { production: 3 }); // promoted; nodes still loading it
+    expect((await infer('churn')).version).toBe('production-of-node');
+  });
+
+  it('answers NOT_FOUND for what nobody serves and UNAVAILABLE for what nobody can serve now', async () => {
+    const { pool, versions, infer } = gateway([['a', [m(1), m(2, false)]]]);
+    versions.set('churn', { production: 1, canary: 3 });
+    await expect(infer('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(infer('churn', '9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(infer('churn', 'latest')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(infer('churn', '2')).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // loading
+    await expect(infer('churn', '3')).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // named, nowhere
+    pool.setRouting('a', { state: 'ejected' });
+    await expect(infer('churn')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('is ready while some node takes traffic', () => {
+    const { pool, handler } = gateway([['a', [m(1)]]]);
+    expect(handler.serverReady()).toBe(true);
+    expect(handler.modelReady('churn')).toBe(true);
+    expect(handler.modelReady('churn', '2')).toBe(false);
+    pool.setRouting('a', { state: 'ejected' });
+    expect(handler.serverReady()).toBe(false);
+  });
+});

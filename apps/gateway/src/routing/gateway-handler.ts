@@ -1,0 +1,151 @@
+import {
+  InferenceError,
+  type InferenceHandler,
+  type InferRequest,
+  type InferResponse,
+  type ModelMetadata,
+  type ServerMetadata,
+} from '@keelson/inference';
+import type { NodePool, PoolNode, Target } from '../pool/node-pool';
+import { gatewayMetrics } from '../telemetry/gateway-metrics';
+import { LatencyWindow } from '../telemetry/latency-window';
+import type { Dispatcher, DispatchEvents } from './dispatcher';
+import type { ModelVersions } from './model-versions';
+
+/** Label for model names nobody serves, so clients cannot grow the metrics without bound. */
+const UNKNOWN_MODEL = '_unknown';
+
+/**
+ * The gateway's side of the Open Inference Protocol, over REST and gRPC alike: every model call is
+ * forwarded to the node pool. A request without a version goes to the model's production version
+ * or, for `canaryWeight` of them, its canary; one with a version goes to that version. Unknown
+ * models are NOT_FOUND; known ones that no node can serve right now are UNAVAILABLE (the client
+ * may retry later).
+ */
+export class GatewayHandler implements InferenceHandler {
+  readonly latency = new LatencyWindow();
+  requests = 0;
+  errors = 0;
+  retries = 0;
+
+  constructor(
+    private readonly pool: NodePool,
+    private readonly versions: ModelVersions,
+    private readonly dispatcher: Dispatcher,
+    private readonly requestTimeoutMs: number,
+    private readonly onCircuitOpened: (node: PoolNode) => void = () => undefined,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  serverLive(): boolean {
+    return true;
+  }
+
+  /** Ready while at least one node takes traffic. */
+  serverReady(): boolean {
+    return this.pool.routableCount() > 0;
+  }
+
+  serverMetadata(): ServerMetadata {
+    return { name: 'keelson-gateway', version: '0.1.0', extensions: [] };
+  }
+
+  modelReady(name: string, version?: string): boolean {
+    try {
+      this.target(name, version, false);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async modelMetadata(name: string, version?: string): Promise<ModelMetadata> {
+    const target = this.target(name, version, false);
+    return this.dispatcher.dispatch(
+      target,
+      Date.now() + this.requestTimeoutMs,
+      (node, limits) => node.transport.modelMetadata(name, version, limits),
+      this.events(this.label(name), version ?? ''),
+    );
+  }
+
+  async infer(request: InferRequest): Promise<InferResponse> {
+    const started = performance.now();
+    const model = this.label(request.model);
+    let version = request.version ?? '';
+    this.requests++;
+    try {
+      const target = this.target(request.model, request.version, true);
+      if (target.version !== undefined) version = String(target.version);
+      const forwarded: InferRequest = {
+        ...request,
+        version: target.version === undefined ? undefined : String(target.version),
+      };
+      const response = await this.dispatcher.dispatch(
+        target,
+        request.deadlineMs ?? Date.now() + this.requestTimeoutMs,
+        (node, limits) => node.transport.infer(forwarded, limits),
+        this.events(model, version),
+      );
+      const ms = performance.now() - started;
+      this.latency.record(ms);
+      gatewayMetrics.answered(model, response.version ?? version, ms / 1_000);
+      return response;
+    } catch (error) {
+      const ms = performance.now() - started;
+      this.errors++;
+      this.latency.record(ms);
+      const code = error instanceof InferenceError ? error.code : 'INTERNAL';
+      gatewayMetrics.failed(model, version, code, ms / 1_000);
+      throw error;
+    }
+  }
+
+  /**
+   * Where a request goes. Without a version: the canary (by weight) or production, as the `models`
+   * bucket says, provided some node has it warm; otherwise whatever version the nodes serve as
+   * production (a rollout under way, or a model the bucket does not name).
+   */
+  private target(model: string, version: string | undefined, canary: boolean): Target {
+    if (version !== undefined && version !== '') {
+      const v = /^\d+$/.test(version) ? Number(version) : NaN;
+      const target = { model, version: v };
+      if (Number.isInteger(v) && this.pool.canServe(target, true)) return target;
+      if (Number.isInteger(v) && (this.pool.knows(model, v) || this.versions.names(model, v)))
+        throw unavailable(`version ${version} of model '${model}'`);
+      throw new InferenceError('NOT_FOUND', `version ${version} of model '${model}' is not served`);
+    }
+    const choice = canary
+      ? this.versions.choose(model, this.random)
+      : this.versions.choose(model, () => 1);
+    const candidates: Target[] = [];
+    if (choice.version !== undefined) candidates.push({ model, version: choice.version });
+    if (choice.fallback !== undefined) candidates.push({ model, version: choice.fallback });
+    candidates.push({ model });
+    for (const target of candidates) if (this.pool.canServe(target)) return target;
+    for (const target of candidates) if (this.pool.canServe(target, true)) return target;
+    if (this.pool.knows(model) || this.versions.knows(model)) throw unavailable(`model '${model}'`);
+    throw new InferenceError('NOT_FOUND', `model '${model}' is not served`);
+  }
+
+  private label(model: string): string {
+    return this.pool.knows(model) || this.versions.knows(model) ? model : UNKNOWN_MODEL;
+  }
+
+  private events(model: string, version: string): DispatchEvents {
+    return {
+      extraAttempt: (kind) => {
+        this.retries++;
+        gatewayMetrics.retried(model, version, kind);
+      },
+      budgetExhausted: () => gatewayMetrics.budgetExhausted(),
+      circuitOpened: (node) => {
+        gatewayMetrics.circuitOpened(node.id);
+        this.onCircuitOpened(node);
+      },
+    };
+  }
+}
+
+const unavailable = (what: string) =>
+  new InferenceError('UNAVAILABLE', `no prediction node can serve ${what} right now`);

@@ -1,0 +1,208 @@
+import { Agent, request as httpRequest } from 'node:http';
+import {
+  InferenceError,
+  parseInferRequest,
+  tensorJson,
+  type InferenceErrorCode,
+  type InferRequest,
+  type InferResponse,
+  type InferResponseJson,
+  type ModelMetadata,
+} from '@keelson/inference';
+import {
+  CallCancelled,
+  NodeUnreachable,
+  type CallLimits,
+  type NodeTransport,
+} from './node-transport';
+
+const CODE_BY_STATUS: Record<number, InferenceErrorCode> = {
+  400: 'INVALID_ARGUMENT',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * The node's REST port over HTTP/1.1 keep-alive connections (node:http: undici is not installed
+ * as a package, and Node's built-in fetch adds a stream layer per request). The default transport:
+ * for requests of a few rows it measured faster than gRPC at every concurrency (docs/gateway.md).
+ * Tensors travel as JSON both ways. The node does not learn the deadline: the gateway abandons
+ * the call at the attempt's deadline and closes the socket.
+ */
+export class HttpNodeTransport implements NodeTransport {
+  // LIFO keeps the busy sockets busy and lets the rest idle out; closing idle ones well before the
+  // node's keep-alive timeout (Fastify: 72 s) avoids sending on a socket the node is closing.
+  private readonly agent = new Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    scheduling: 'lifo',
+    timeout: 30_000,
+  });
+  private readonly base: URL;
+  /** Consecutive requests that could not reach the node. */
+  private unreachableRun = 0;
+  private active = 0;
+  private closing = false;
+
+  /** `headers`: sent with every request (the benchmark's API key; nodes need none). */
+  constructor(
+    readonly address: string,
+    private readonly headers: Record<string, string> = {},
+  ) {
+    this.base = new URL(address);
+  }
+
+  async infer(request: InferRequest, limits: CallLimits): Promise<InferResponse> {
+    const body = JSON.stringify({
+      ...(request.id !== undefined && { id: request.id }),
+      ...(request.parameters && { parameters: request.parameters }),
+      inputs: request.inputs.map(tensorJson),
+      ...(request.outputs && { outputs: request.outputs }),
+    });
+    const answer = await this.send(
+      'POST',
+      `${modelPath(request.model, request.version)}/infer`,
+      body,
+      limits,
+    );
+    const json = this.json<InferResponseJson>(answer);
+    // A response output has the shape of a request input, so the request codec checks it.
+    const { inputs: outputs } = parseInferRequest({ inputs: json.outputs });
+    return {
+      model: json.model_name,
+      ...(json.model_version !== undefined && { version: json.model_version }),
+      ...(json.id !== undefined && { id: json.id }),
+      ...(json.parameters && { parameters: json.parameters }),
+      outputs,
+    };
+  }
+
+  async modelMetadata(
+    name: string,
+    version: string | undefined,
+    limits: CallLimits,
+  ): Promise<ModelMetadata> {
+    return this.json<ModelMetadata>(
+      await this.send('GET', modelPath(name, version), undefined, limits),
+    );
+  }
+
+  async live(limits: CallLimits): Promise<boolean> {
+    return (await this.send('GET', '/v2/health/live', undefined, limits)).status === 200;
+  }
+
+  async modelReady(name: string, version: string, limits: CallLimits): Promise<boolean> {
+    const answer = await this.send('GET', `${modelPath(name, version)}/ready`, undefined, limits);
+    return answer.status === 200;
+  }
+
+  /** A keep-alive socket the node closed can fail one request; three in a row is the node. */
+  reachable(): boolean {
+    return this.unreachableRun < 3;
+  }
+
+  /** Lets calls in flight finish (a node leaving cleanly answers them), then closes the sockets. */
+  close(): void {
+    this.closing = true;
+    if (this.active === 0) this.agent.destroy();
+  }
+
+  private json<T>(answer: HttpAnswer): T {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      parsed = undefined;
+    }
+    if (answer.status === 200 && parsed !== undefined) return parsed as T;
+    const message =
+      (parsed as { error?: string } | undefined)?.error ?? `node answered HTTP ${answer.status}`;
+    const code = CODE_BY_STATUS[answer.status] ?? 'INTERNAL';
+    if (code === 'UNAVAILABLE' || code === 'DEADLINE_EXCEEDED')
+      throw new NodeUnreachable(code, message);
+    throw new InferenceError(code, message);
+  }
+
+  private send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    limits: CallLimits,
+  ): Promise<HttpAnswer> {
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      if (limits.signal?.aborted) return reject(new CallCancelled());
+      const remaining = limits.deadlineMs - Date.now();
+      if (remaining <= 0)
+        return reject(
+          new NodeUnreachable('DEADLINE_EXCEEDED', `no time left to call ${this.address}`),
+        );
+      let settled = false;
+      this.active++;
+      const finish = (error: Error | undefined, answer?: HttpAnswer) => {
+        if (settled) return;
+        settled = true;
+        if (--this.active === 0 && this.closing) this.agent.destroy();
+        clearTimeout(timer);
+        limits.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      const req = httpRequest(
+        {
+          agent: this.agent,
+          host: this.base.hostname,
+          port: this.base.port,
+          method,
+          path,
+          headers: body
+            ? {
+                ...this.headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              }
+            : this.headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            this.unreachableRun = 0;
+            finish(undefined, {
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+          res.on('error', (error) => finish(this.unreachable(error)));
+        },
+      );
+      const timer = setTimeout(() => {
+        finish(
+          new NodeUnreachable('DEADLINE_EXCEEDED', `node ${this.address} did not answer in time`),
+        );
+        req.destroy();
+      }, remaining);
+      const onAbort = () => {
+        finish(new CallCancelled());
+        req.destroy();
+      };
+      limits.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (error) => finish(this.unreachable(error)));
+      req.end(body);
+    });
+  }
+
+  private unreachable(error: Error): NodeUnreachable {
+    this.unreachableRun++;
+    return new NodeUnreachable('UNAVAILABLE', `node ${this.address} unreachable: ${error.message}`);
+  }
+}
+
+const modelPath = (name: string, version?: string) =>
+  `/v2/models/${encodeURIComponent(name)}${version ? `/versions/${encodeURIComponent(version)}` : ''}`;
