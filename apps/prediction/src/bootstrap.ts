@@ -92,7 +92,7 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       ...store.load(),
       requests: handler.requests,
       errors: handler.errors,
-      latencyMs: handler.latency.percentiles(),
+      latencyMs: heartbeatLatency(handler.latency.percentiles(Date.now())),
       models: store.loaded(),
     }),
     config.heartbeatMs,
@@ -115,4 +115,9 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       await messaging.drain();
     },
   };
+}
+
+/** The heartbeat's latency figures from the request window. */
+function heartbeatLatency({ p50, p95, p99 }: { p50: number; p95: number; p99: number }) {
+  return { p50, p95, p99 };
 }

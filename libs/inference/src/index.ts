@@ -30,5 +30,5 @@ export {
   type ModelRunnerStats,
 } from './engine/model-runner';
 export type { ModelMetadata as EngineModelMetadata } from './engine/tensor-metadata';
-export type { LatencyPercentiles } from './engine/latency-window';
+export { LatencyWindow, type LatencyPercentiles } from './engine/latency-window';
 export type { EngineSessionOptions } from './engine/worker-protocol';

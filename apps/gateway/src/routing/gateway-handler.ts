@@ -5,10 +5,10 @@ import {
   type InferResponse,
   type ModelMetadata,
   type ServerMetadata,
+  LatencyWindow,
 } from '@keelson/inference';
 import type { NodePool, PoolNode, Target } from '../pool/node-pool';
 import { gatewayMetrics } from '../telemetry/gateway-metrics';
-import { LatencyWindow } from '../telemetry/latency-window';
 import type { Dispatcher, DispatchEvents } from './dispatcher';
 import type { ModelVersions } from './model-versions';
 
@@ -88,13 +88,13 @@ export class GatewayHandler implements InferenceHandler {
         this.events(model, version),
       );
       const ms = performance.now() - started;
-      this.latency.record(ms);
+      this.latency.record(ms, Date.now());
       gatewayMetrics.answered(model, response.version ?? version, ms / 1_000);
       return response;
     } catch (error) {
       const ms = performance.now() - started;
       this.errors++;
-      this.latency.record(ms);
+      this.latency.record(ms, Date.now());
       const code = error instanceof InferenceError ? error.code : 'INTERNAL';
       gatewayMetrics.failed(model, version, code, ms / 1_000);
       throw error;

@@ -7,9 +7,9 @@ import {
   type InferResponse,
   type ModelMetadata,
   type TensorMetadata,
+  LatencyWindow,
 } from '@keelson/inference';
 import type { RoutingWatcher } from '../cluster/routing-state';
-import { LatencyWindow } from './latency-window';
 import type { LoadedVersion, ModelStore } from './model-store';
 import type { PredictionSampler } from './prediction-sampler';
 
@@ -69,7 +69,7 @@ export class NodeInferenceHandler implements InferenceHandler {
       );
       const selected = selectOutputs(outputs, request.outputs);
       const ms = performance.now() - started;
-      this.latency.record(ms);
+      this.latency.record(ms, Date.now());
       this.sampler.offer(loaded.model, loaded.version, request.inputs, selected, ms);
       return {
         model: loaded.model,

@@ -3,12 +3,13 @@ export interface LatencyPercentiles {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
 }
 
 /**
  * Latencies of the most recent requests (at most `capacity`, none older than `maxAgeMs`), for the
- * percentiles a heartbeat reports. A ring buffer: recording is O(1) on the request path; the sort
+ * percentiles a heartbeat reports (the engine's, and the node's and gateway's per request). A ring buffer: recording is O(1) on the request path; the sort
  * happens only when someone asks, a few times a minute.
  */
 export class LatencyWindow {
@@ -38,9 +39,15 @@ export class LatencyWindow {
     for (let i = 0; i < this.size; i++) {
       if (now - this.times[i] <= this.maxAgeMs) recent.push(this.values[i]);
     }
-    if (recent.length === 0) return { count: 0, p50: 0, p90: 0, p99: 0 };
+    if (recent.length === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0 };
     recent.sort((a, b) => a - b);
     const at = (q: number) => recent[Math.min(recent.length - 1, Math.ceil(q * recent.length) - 1)];
-    return { count: recent.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+    return {
+      count: recent.length,
+      p50: at(0.5),
+      p90: at(0.9),
+      p95: at(0.95),
+      p99: at(0.99),
+    };
   }
 }
