@@ -282,7 +282,7 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
         const jobs = await policyJobs();
         return jobs.length === 1 && jobs[0].status === 'succeeded' ? jobs : undefined;
       },
-      { timeoutMs: 60_000 },
+      { timeoutMs: 90_000 },
     );
     expect(first[0].trigger).toBe('policy:600');
 
@@ -290,8 +290,8 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
     await addRows(850, 1_000); // past 900
     await announce(5);
     await waitFor("the second threshold's job", async () => (await policyJobs()).length === 2, {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     });
     expect((await policyJobs()).map((j) => j.trigger).sort()).toEqual(['policy:600', 'policy:900']);
-  });
+  }, 180_000);
 });

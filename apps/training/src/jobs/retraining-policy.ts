@@ -1,4 +1,10 @@
-import { Controller, Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Controller,
+  Inject,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { APP_CONFIG } from '@keelson/config';
 import { FeatureRowRepository } from '@keelson/persistence';
@@ -32,6 +38,7 @@ export function parsePolicies(entries: string[]): RetrainingPolicy[] {
 }
 
 const CHECK_DELAY_MS = 1_000;
+const SWEEP_MS = 15_000;
 
 /**
  * Retrains every N new feature rows. Feature events only wake the check; the count comes from the
@@ -39,10 +46,11 @@ const CHECK_DELAY_MS = 1_000;
  * redelivered event or a restart never train twice for the same threshold.
  */
 @Controller()
-export class RetrainingPolicyConsumer implements OnModuleDestroy {
+export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RetrainingPolicyConsumer.name);
   private readonly policies: RetrainingPolicy[];
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private sweep?: NodeJS.Timeout;
 
   constructor(
     private readonly rows: FeatureRowRepository,
@@ -88,7 +96,20 @@ export class RetrainingPolicyConsumer implements OnModuleDestroy {
     }
   }
 
+  /** Events only speed the check up: a slow sweep also checks every policy, so none is missed. */
+  onModuleInit(): void {
+    if (this.policies.length === 0) return;
+    this.sweep = setInterval(() => {
+      for (const dataset of new Set(this.policies.map((p) => p.dataset)))
+        void this.check(dataset).catch((error: Error) =>
+          this.logger.warn(`retraining check for ${dataset} failed: ${error.message}`),
+        );
+    }, SWEEP_MS);
+    this.sweep.unref();
+  }
+
   onModuleDestroy(): void {
+    clearInterval(this.sweep);
     for (const timer of this.pending.values()) clearTimeout(timer);
   }
 }
