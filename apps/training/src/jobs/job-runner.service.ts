@@ -44,6 +44,7 @@ class JobRejected extends TerminalError {}
 export class JobRunner implements OnApplicationShutdown {
   private readonly logger = new Logger(JobRunner.name);
   private readonly running = new Set<TrainingRunHandle>();
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(
     private readonly jobs: TrainingJobRepository,
@@ -63,7 +64,7 @@ export class JobRunner implements OnApplicationShutdown {
     const lease = Date.now() - this.config.jobs.leaseMs;
     if (job.status === 'running' && job.heartbeatAt && job.heartbeatAt.getTime() > lease) return; // held elsewhere
     if (attempt > this.config.jobs.maxAttempts) {
-      await this.jobs.update(job._id, {
+      await this.write(job._id, {
         status: 'failed',
         error: job.error ?? `out of attempts (${this.config.jobs.maxAttempts})`,
         finishedAt: new Date(),
@@ -71,7 +72,7 @@ export class JobRunner implements OnApplicationShutdown {
       return;
     }
     const owner = `training/${this.config.nodeId}`;
-    await this.jobs.update(job._id, {
+    await this.write(job._id, {
       status: 'running',
       attempts: attempt,
       owner,
@@ -80,12 +81,12 @@ export class JobRunner implements OnApplicationShutdown {
       ...(currentTraceId() ? { traceId: currentTraceId() } : {}),
     });
     const heartbeat = setInterval(
-      () => void this.jobs.update(job._id, { heartbeatAt: new Date() }).catch(() => undefined),
+      () => void this.write(job._id, { heartbeatAt: new Date() }).catch(() => undefined),
       Math.max(250, Math.floor(this.config.jobs.leaseMs / 4)),
     );
     try {
       const result = await this.train(job);
-      await this.jobs.update(job._id, {
+      await this.write(job._id, {
         status: 'succeeded',
         result,
         finishedAt: new Date(),
@@ -101,7 +102,7 @@ export class JobRunner implements OnApplicationShutdown {
       const message = (error as Error).message;
       const willRetry = !(error instanceof TerminalError) && attempt < this.config.jobs.maxAttempts;
       this.logger.warn(`job ${job._id} attempt ${attempt} failed: ${message}`);
-      await this.jobs.update(job._id, {
+      await this.write(job._id, {
         status: willRetry ? 'queued' : 'failed',
         error: message,
         ...(willRetry ? {} : { finishedAt: new Date() }),
@@ -157,9 +158,9 @@ export class JobRunner implements OnApplicationShutdown {
             : {}),
           ...(progress.metrics ? { metrics: finite(progress.metrics) } : {}),
         };
-        void this.jobs
-          .update(job._id, { progress: data, heartbeatAt: new Date() })
-          .catch(() => undefined);
+        void this.write(job._id, { progress: data, heartbeatAt: new Date() }).catch(
+          () => undefined,
+        );
         void this.publisher.publish(TrainingProgress, data).catch(() => undefined);
       },
     );
@@ -221,6 +222,23 @@ export class JobRunner implements OnApplicationShutdown {
       version: production.version,
       scores: finite(await scoreArtifact(bytes, spec, records, labels)),
     };
+  }
+
+  /**
+   * Updates a job's document, one write at a time per job: FerretDB applies an update as read,
+   * modify, write, so a progress update racing the final status would bring back "running"
+   * (seen in CI). Heartbeat and progress writes queue behind each other and before the verdict.
+   */
+  private write(id: string, changes: Partial<TrainingJob>): Promise<void> {
+    const next = (this.writes.get(id) ?? Promise.resolve()).then(() =>
+      this.jobs.update(id, changes),
+    );
+    const settled = next.catch(() => undefined);
+    this.writes.set(id, settled);
+    void settled.then(() => {
+      if (this.writes.get(id) === settled) this.writes.delete(id);
+    });
+    return next;
   }
 
   async onApplicationShutdown(): Promise<void> {
