@@ -166,7 +166,7 @@ async function askForPredictions(key: string): Promise<void> {
     ),
   );
   say(
-    `ask it yourself: POST ${prediction}/v2/models/credit/infer (KServe Open Inference Protocol v2)`,
+    `ask it yourself: POST ${gateway}/v2/models/credit/infer with the key (KServe Open Inference Protocol v2; gRPC on 8081), or a node directly at ${prediction}`,
   );
 }
 
