@@ -9,6 +9,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json
+# Files the code reads at run time that tsc does not emit (the gRPC service definition).
+find apps libs -path '*/src/*' -name '*.proto' | while read -r file; do
+  mkdir -p "dist/$(dirname "$file")" && cp "$file" "dist/$file"
+done
 for lib in libs/*/; do
   name=$(basename "$lib")
   [ -f "dist/libs/$name/src/index.js" ] || continue

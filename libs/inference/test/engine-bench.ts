@@ -9,19 +9,11 @@
  * Figures are in docs/serving-engine.md.
  */
 import { performance } from 'node:perf_hooks';
-import type { DatasetDefinition } from '@keelson/schemas';
-import {
-  createRandom,
-  exportOnnx,
-  fitTransform,
-  onnxInputsFromRecords,
-  statsOf,
-  type Network,
-} from '@keelson/ml';
 import * as ort from 'onnxruntime-node';
 import { ModelRunner, type ModelRunnerOptions } from '../src/engine/model-runner';
 import { WorkerPool } from '../src/engine/worker-pool';
 import type { Tensor } from '../src/protocol/tensor';
+import { CREDIT_FEATURES, creditModel, creditRequest } from '../src/engine/testing/test-models';
 
 const args = new Map(
   process.argv.slice(2).map((a) => {
@@ -33,67 +25,10 @@ const SECONDS = Number(args.get('seconds') ?? 1);
 const ROUNDS = Number(args.get('rounds') ?? 5);
 const QUICK = args.has('quick');
 
-const credit: DatasetDefinition = {
-  name: 'credit',
-  version: 1,
-  label: 'default',
-  key: 'id',
-  fields: {
-    id: { type: 'category' },
-    age: { type: 'integer' },
-    income: { type: 'number', required: false },
-    vip: { type: 'boolean' },
-    signup: { type: 'timestamp', required: false },
-    employment: { type: 'category', required: false },
-    region: { type: 'category', values: ['north', 'south', 'east', 'west'] },
-    segment: { type: 'category' },
-    default: { type: 'boolean' },
-  },
-};
-
-function records(count: number, seed: number) {
-  const random = createRandom(seed);
-  const pick = <T>(values: T[]) => values[random.below(values.length)];
-  return Array.from({ length: count }, (_, i) => ({
-    id: `r${i}`,
-    age: 18 + random.below(60),
-    income: random.uniform() < 0.15 ? null : 2e4 + random.below(2e5),
-    vip: random.uniform() < 0.3,
-    signup: new Date(Date.UTC(2015, 0, 1) + random.uniform() * 3e11).toISOString(),
-    employment: pick(['salaried', 'retired', 'student', 'self-employed', null]),
-    region: pick(['north', 'south', 'east', 'west']),
-    segment: pick(['bronze', 'silver', 'gold']),
-    default: random.uniform() < 0.2,
-  }));
-}
-
-/** A credit model of the size training produces: one hidden layer of 32. */
-function creditModel() {
-  const spec = fitTransform(credit, statsOf(credit, records(2_000, 1)), 1);
-  const random = createRandom(7);
-  const layer = (inputs: number, outputs: number, activation: 'relu' | 'sigmoid') => ({
-    inputs,
-    outputs,
-    activation,
-    weights: Float64Array.from({ length: inputs * outputs }, () => random.uniform() * 2 - 1),
-    bias: Float64Array.from({ length: outputs }, () => random.uniform() - 0.5),
-  });
-  const network: Network = {
-    layers: [layer(spec.featureNames.length, 32, 'relu'), layer(32, 1, 'sigmoid')],
-  };
-  return { spec, bytes: exportOnnx(spec, network) };
-}
-
-const { spec, bytes } = creditModel();
-// 256 distinct one-row requests, cycled.
-const requests: Tensor[][] = records(256, 3).map((record) =>
-  Object.entries(onnxInputsFromRecords(spec, [record])).map(([name, feed]) => ({
-    name,
-    datatype: feed.type === 'string' ? 'BYTES' : 'FP64',
-    shape: feed.dims,
-    data: feed.data,
-  })),
-);
+// A credit model of the size training produces (one hidden layer of 32), and 256 distinct
+// one-row requests, cycled.
+const bytes = creditModel(7, 32);
+const requests: Tensor[][] = Array.from({ length: 256 }, (_, i) => creditRequest(1, 1_000 + i));
 
 interface Result {
   rps: number;
@@ -228,7 +163,7 @@ const TUNED_SESSION: ort.InferenceSession.SessionOptions = {
 
 async function main() {
   console.log(
-    `credit model: ${bytes.byteLength} bytes, ${spec.featureNames.length} features; ` +
+    `credit model: ${bytes.byteLength} bytes, ${CREDIT_FEATURES} features; ` +
       `${ROUNDS} rounds of ${SECONDS} s per figure, medians`,
   );
   const headline = [

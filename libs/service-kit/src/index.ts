@@ -8,3 +8,4 @@ export * from './service-bootstrap';
 export * from './metrics';
 export * from './auth/api-key.guard';
 export * from './auth/token-bucket';
+export * from './openapi';

@@ -1,11 +1,9 @@
 import { DatasetSchemaBody } from '@keelson/schemas';
+import { OPENAPI_ERROR_SCHEMA, openApiError, openApiJson, plainSchema } from '@keelson/service-kit';
 
-const json = (schema: object) => ({ 'application/json': { schema } });
-const error = (description: string) => ({
-  description,
-  content: json({ $ref: '#/components/schemas/Error' }),
-});
-const plain = (schema: object): object => JSON.parse(JSON.stringify(schema)) as object;
+const json = openApiJson;
+const error = openApiError;
+const plain = plainSchema;
 
 const record = {
   type: 'object',
@@ -133,20 +131,7 @@ export const ingestionOpenApi = {
     },
     schemas: {
       DatasetSchema: plain(DatasetSchemaBody),
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: { type: 'string' },
-          details: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { field: { type: 'string' }, reason: { type: 'string' } },
-            },
-          },
-        },
-      },
+      Error: OPENAPI_ERROR_SCHEMA,
       IngestReport: {
         type: 'object',
         properties: {

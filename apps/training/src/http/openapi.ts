@@ -1,12 +1,10 @@
 import { TrainingRequested } from '@keelson/schemas';
 import { Hyperparameters } from '../jobs/hyperparameters';
+import { OPENAPI_ERROR_SCHEMA, openApiError, openApiJson, plainSchema } from '@keelson/service-kit';
 
-const json = (schema: object) => ({ 'application/json': { schema } });
-const error = (description: string) => ({
-  description,
-  content: json({ $ref: '#/components/schemas/Error' }),
-});
-const plain = (schema: object): object => JSON.parse(JSON.stringify(schema)) as object;
+const json = openApiJson;
+const error = openApiError;
+const plain = plainSchema;
 const name = {
   name: 'name',
   in: 'path',
@@ -228,20 +226,7 @@ export const trainingOpenApi = {
       apiKey: { type: 'http', scheme: 'bearer', description: '`kls_<id>_<secret>`' },
     },
     schemas: {
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: { type: 'string' },
-          details: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { field: { type: 'string' }, reason: { type: 'string' } },
-            },
-          },
-        },
-      },
+      Error: OPENAPI_ERROR_SCHEMA,
       TrainingRequest: {
         ...plain(TrainingRequested.data),
         properties: {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS } from '../protocol/grpc-messages';
-import { OPEN_INFERENCE_PROTO } from '../protocol/open-inference-proto';
 
 export const INFERENCE_SERVICE_NAME = 'inference.GRPCInferenceService';
 
@@ -17,22 +14,13 @@ export type InferenceServiceDefinition = Record<InferenceRpc, MethodDefinition<a
 
 let definition: InferenceServiceDefinition | undefined;
 
-/**
- * The service definition, loaded once per process. proto-loader only parses files, and the .proto
- * is embedded in the compiled code (tsc copies none to dist/), so it is written to a private
- * temporary directory for the moment of loading.
- */
+/** The .proto beside the protocol code: in src/, and in dist/ where tools/build/build.sh copies it. */
+export const PROTO_FILE = join(__dirname, '../protocol/open_inference_grpc.proto');
+
+/** The service definition, loaded once per process. */
 export function inferenceServiceDefinition(): InferenceServiceDefinition {
   if (!definition) {
-    const dir = mkdtempSync(join(tmpdir(), 'keelson-proto-'));
-    let pkg: PackageDefinition;
-    try {
-      const file = join(dir, 'open_inference_grpc.proto');
-      writeFileSync(file, OPEN_INFERENCE_PROTO);
-      pkg = loadSync(file, PROTO_LOADER_OPTIONS);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const pkg: PackageDefinition = loadSync(PROTO_FILE, PROTO_LOADER_OPTIONS);
     definition = pkg[INFERENCE_SERVICE_NAME] as ServiceDefinition as InferenceServiceDefinition;
   }
   return definition;

@@ -18,7 +18,7 @@ import {
   type OnnxTensor,
   type OnnxValueInfo,
 } from '@keelson/ml';
-import { ORT_TYPE, type Datatype, type Tensor } from '../../protocol/tensor';
+import { DATATYPES, ORT_TYPE, type Datatype, type Tensor } from '../../protocol/tensor';
 
 const credit: DatasetDefinition = {
   name: 'credit',
@@ -64,7 +64,7 @@ export function creditRecords(count: number, seed: number): CreditRecord[] {
 const creditSpec = fitTransform(credit, statsOf(credit, creditRecords(1_000, 1)), 1);
 
 /** A credit classifier with one hidden layer and seeded random weights, as exportOnnx writes it. */
-export function creditModel(seed = 7): Uint8Array {
+export function creditModel(seed = 7, hidden = 16): Uint8Array {
   const random = createRandom(seed);
   const layer = (inputs: number, outputs: number, activation: 'relu' | 'sigmoid') => ({
     inputs,
@@ -77,10 +77,13 @@ export function creditModel(seed = 7): Uint8Array {
     bias: Float64Array.from({ length: outputs }, () => random.uniform() - 0.5),
   });
   const network: Network = {
-    layers: [layer(creditSpec.featureNames.length, 16, 'relu'), layer(16, 1, 'sigmoid')],
+    layers: [layer(creditSpec.featureNames.length, hidden, 'relu'), layer(hidden, 1, 'sigmoid')],
   };
   return exportOnnx(creditSpec, network);
 }
+
+/** Features the credit model takes. */
+export const CREDIT_FEATURES = creditSpec.featureNames.length;
 
 /** One credit request of `rows` rows, as the codecs would decode it. */
 export function creditRequest(rows: number, seed: number): Tensor[] {
@@ -109,21 +112,7 @@ const model = (
 };
 
 /** Every datatype OIP and onnxruntime share, named after its datatype. */
-export const IDENTITY_DATATYPES: Datatype[] = [
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-  'BYTES',
-];
+export const IDENTITY_DATATYPES: Datatype[] = [...DATATYPES];
 
 /** Input `in_<DATATYPE>` [batch, 2] goes unchanged to output `out_<DATATYPE>`, for every datatype. */
 export function identityModel(): Uint8Array {
