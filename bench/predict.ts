@@ -45,7 +45,14 @@ function spawnNode(script: string, args: string[], env: Record<string, string> =
   const compiled = script.endsWith('.js');
   const child = spawn(
     process.execPath,
-    [...(compiled ? [] : ['-r', '@swc-node/register']), join(root, script), ...args],
+    [
+      // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the services only.
+      ...(compiled
+        ? (process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])
+        : ['-r', '@swc-node/register']),
+      join(root, script),
+      ...args,
+    ],
     {
       cwd: root,
       env: {
@@ -266,7 +273,7 @@ async function main() {
         );
     } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await stopChildren();
     await kv.delete(model);
     await messaging.drain();
   }
@@ -301,8 +308,20 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error: Error) => {
+/** SIGTERM to every process started, and their exits awaited (profiles are written on exit). */
+function stopChildren(): Promise<unknown> {
+  return Promise.all(
+    children.map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
+main().catch(async (error: Error) => {
   say(`failed: ${error.message}`);
-  for (const child of children) child.kill('SIGTERM');
+  await stopChildren();
   process.exit(1);
 });

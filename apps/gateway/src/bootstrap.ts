@@ -1,5 +1,5 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
-import { createInferenceGrpcServer, registerInferenceRoutes } from '@keelson/inference';
+import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/inference';
 import { EventPublisher } from '@keelson/messaging';
 import { ApiKeyRepository } from '@keelson/persistence';
 import {
@@ -116,21 +116,26 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       routableNodes: () => pool.routableCount(),
     }),
     logger,
-    { bodyLimit: config.http.maxBodyBytes },
-  );
-  registerInferenceRoutes(app.getHttpAdapter().getInstance(), handler, {
-    authorize: async (request) => {
-      await authorizer.authorize(
-        presentedKey(request.headers.authorization, request.headers['x-api-key']),
-      );
+    {
+      bodyLimit: config.http.maxBodyBytes,
+      listener: (fastify) =>
+        inferenceRequestListener(
+          handler,
+          {
+            bodyLimit: config.http.maxBodyBytes,
+            authorize: async (headers) => {
+              await authorizer.authorize(presentedKey(headers.authorization, headers['x-api-key']));
+            },
+          },
+          fastify,
+        ),
     },
-  });
+  );
   await app.listen(config.http.port, config.http.host);
   const url = await localUrl(app);
 
   const grpc: Server = createInferenceGrpcServer(handler, {
-    // grpc-js reads `interceptors` from the server options the lib spreads these into.
-    channelOptions: { interceptors: [grpcAuthInterceptor(authorizer)] },
+    interceptors: [grpcAuthInterceptor(authorizer)],
   });
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(

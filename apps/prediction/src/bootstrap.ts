@@ -1,6 +1,6 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { Server } from '@grpc/grpc-js';
-import { createInferenceGrpcServer, registerInferenceRoutes } from '@keelson/inference';
+import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/inference';
 import { connectNats, EventPublisher, provision } from '@keelson/messaging';
 import { CATALOGUE } from '@keelson/schemas';
 import { createHttpApp, localUrl, type RunningService } from '@keelson/service-kit';
@@ -55,9 +55,10 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
 
   const app = await createHttpApp(PredictionModule as never, logger, {
     bodyLimit: config.http.maxBodyBytes,
+    listener: (fastify) =>
+      inferenceRequestListener(handler, { bodyLimit: config.http.maxBodyBytes }, fastify),
   });
   const fastify = app.getHttpAdapter().getInstance();
-  registerInferenceRoutes(fastify, handler);
   fastify.get('/health/live', async () => ({ status: 'live' }));
   fastify.get('/health/ready', async (_req, reply) => {
     const ready = handler.serverReady();

@@ -32,6 +32,13 @@ export const predictionConfig = defineConfig('prediction', {
     }),
     /** Requests queued per model version before new ones are refused with 429. */
     maxQueueSize: env.integer('PREDICTION_MAX_QUEUE_SIZE', { default: 512, min: 1 }),
+    /**
+     * Batches one worker holds at once. 1 (the node's default, unlike the engine's 2) makes
+     * requests wait for the running batch and so gather into larger ones: behind HTTP the main
+     * thread is the scarce one, and every batch costs it two thread hops (bench predict, c=64:
+     * 17,450 req/s at 1 against 13,664 at 2; docs/benchmarks.md).
+     */
+    batchesPerWorker: env.integer('PREDICTION_BATCHES_PER_WORKER', { default: 1, min: 1, max: 8 }),
     /** Inference worker threads per model version. */
     workers: env.integer('PREDICTION_WORKERS', { default: 1, min: 1, max: 64 }),
   },

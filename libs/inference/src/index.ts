@@ -9,7 +9,7 @@ export * from './protocol/fp16';
 export * from './grpc/inference-service';
 export * from './grpc/inference-grpc.server';
 export * from './grpc/inference-grpc.client';
-export * from './rest/inference-routes';
+export * from './rest/inference-listener';
 export * from './engine/engine-errors';
 export {
   DEFAULT_BATCHER_OPTIONS,

@@ -1,3 +1,4 @@
+import { createServer, type RequestListener } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
@@ -48,15 +49,33 @@ export async function connectInfrastructure(
   return { messaging, connection };
 }
 
-/** A Nest app on Fastify with JSON logs and the API's error shape. */
+/** Fastify's default keep-alive timeout, kept when a service supplies its own server. */
+const KEEP_ALIVE_MS = 72_000;
+
+/**
+ * A Nest app on Fastify with JSON logs and the API's error shape. `listener`, when given, sees
+ * every HTTP request first and passes on the ones it does not serve to Fastify: a hot path (the
+ * inference data plane) skips the framework that way and still shares the port.
+ */
 export async function createHttpApp(
   module: DynamicModule,
   logger: Logger,
-  options: { bodyLimit?: number } = {},
+  options: { bodyLimit?: number; listener?: (fastify: RequestListener) => RequestListener } = {},
 ): Promise<NestFastifyApplication> {
+  const { listener } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1024 * 1024, trustProxy: true }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      trustProxy: true,
+      ...(listener && {
+        serverFactory: (fastify: RequestListener) => {
+          const server = createServer(listener(fastify));
+          server.keepAliveTimeout = KEEP_ALIVE_MS; // as Fastify's own server; clients pool for less
+          return server;
+        },
+      }),
+    }),
     {
       logger: new PinoNestLogger(logger),
       abortOnError: false,

@@ -83,7 +83,8 @@ export class GatewayHandler implements InferenceHandler {
       };
       const response = await this.dispatcher.dispatch(
         target,
-        request.deadlineMs ?? Date.now() + this.requestTimeoutMs,
+        // The client's deadline, but never longer than the gateway's own request timeout.
+        Math.min(request.deadlineMs ?? Infinity, Date.now() + this.requestTimeoutMs),
         (node, limits) => node.transport.infer(forwarded, limits),
         this.events(model, version),
       );

@@ -3,6 +3,7 @@ import {
   InferenceError,
   parseInferRequest,
   tensorJson,
+  TIMEOUT_HEADER,
   type InferenceErrorCode,
   type InferRequest,
   type InferResponse,
@@ -33,12 +34,13 @@ interface HttpAnswer {
  * The node's REST port over HTTP/1.1 keep-alive connections (node:http: undici is not installed
  * as a package, and Node's built-in fetch adds a stream layer per request). The default transport:
  * for requests of a few rows it measured faster than gRPC at every concurrency (docs/gateway.md).
- * Tensors travel as JSON both ways. The node does not learn the deadline: the gateway abandons
- * the call at the attempt's deadline and closes the socket.
+ * Tensors travel as JSON both ways. The attempt's remaining time travels in `TIMEOUT_HEADER`, so
+ * the node drops work the gateway has stopped waiting for; the gateway also abandons the call at
+ * that deadline and closes the socket.
  */
 export class HttpNodeTransport implements NodeTransport {
   // LIFO keeps the busy sockets busy and lets the rest idle out; closing idle ones well before the
-  // node's keep-alive timeout (Fastify: 72 s) avoids sending on a socket the node is closing.
+  // node's keep-alive timeout (72 s) avoids sending on a socket the node is closing.
   private readonly agent = new Agent({
     keepAlive: true,
     maxSockets: 256,
@@ -161,13 +163,14 @@ export class HttpNodeTransport implements NodeTransport {
           port: this.base.port,
           method,
           path,
-          headers: body
-            ? {
-                ...this.headers,
-                'content-type': 'application/json',
-                'content-length': Buffer.byteLength(body),
-              }
-            : this.headers,
+          headers: {
+            ...this.headers,
+            [TIMEOUT_HEADER]: remaining,
+            ...(body && {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            }),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

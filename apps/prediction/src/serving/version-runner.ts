@@ -36,6 +36,7 @@ export async function loadVersionRunner(
       maxBatchSize: batching.maxBatchSize,
       maxQueueDelayUs: batching.maxQueueDelayUs,
       maxQueueSize: batching.maxQueueSize,
+      maxBatchesPerWorker: batching.batchesPerWorker,
     },
   });
   return {

@@ -2,6 +2,7 @@ import {
   Server,
   ServerCredentials,
   type ChannelOptions,
+  type ServerInterceptor,
   type ServerUnaryCall,
   type UntypedServiceImplementation,
   type sendUnaryData,
@@ -23,6 +24,8 @@ export interface InferenceGrpcServerOptions {
   maxMessageBytes?: number;
   /** Further grpc-js server options; they override the defaults above. */
   channelOptions?: ChannelOptions;
+  /** grpc-js server interceptors, run before every call (the gateway's API-key check). */
+  interceptors?: ServerInterceptor[];
 }
 
 /** One unary RPC: the handler's failures become a gRPC status with the error's message. */
@@ -65,6 +68,7 @@ export function createInferenceGrpcServer(
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
     ...options.channelOptions,
+    ...(options.interceptors && { interceptors: options.interceptors }),
   });
   const implementation = {
     ServerLive: unary(async () => ({ live: await handler.serverLive() })),

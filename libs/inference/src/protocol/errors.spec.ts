@@ -14,6 +14,8 @@ describe('InferenceError', () => {
     ['RESOURCE_EXHAUSTED', 429, status.RESOURCE_EXHAUSTED],
     ['DEADLINE_EXCEEDED', 504, status.DEADLINE_EXCEEDED],
     ['INTERNAL', 500, status.INTERNAL],
+    ['UNAUTHENTICATED', 401, status.UNAUTHENTICATED],
+    ['PERMISSION_DENIED', 403, status.PERMISSION_DENIED],
   ] as const)('%s is HTTP %d and gRPC status %d', (code, http, grpc) => {
     const error = new InferenceError(code, 'why');
     expect([error.httpStatus, error.grpcStatus]).toEqual([http, grpc]);
@@ -21,7 +23,7 @@ describe('InferenceError', () => {
   });
 
   it('covers every code', () => {
-    expect(INFERENCE_ERROR_CODES).toHaveLength(6);
+    expect(INFERENCE_ERROR_CODES).toHaveLength(8);
   });
 
   it("writes the spec's REST error body", () => {

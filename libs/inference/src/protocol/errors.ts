@@ -8,6 +8,9 @@ export const INFERENCE_ERROR_CODES = [
   'RESOURCE_EXHAUSTED',
   'DEADLINE_EXCEEDED',
   'INTERNAL',
+  // Not the inference protocol's own, but a front door (the gateway) refuses with them.
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
 ] as const;
 export type InferenceErrorCode = (typeof INFERENCE_ERROR_CODES)[number];
 
@@ -18,6 +21,8 @@ const HTTP_STATUS: Record<InferenceErrorCode, number> = {
   RESOURCE_EXHAUSTED: 429,
   DEADLINE_EXCEEDED: 504,
   INTERNAL: 500,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
 };
 
 const GRPC_STATUS: Record<InferenceErrorCode, status> = {
@@ -27,6 +32,8 @@ const GRPC_STATUS: Record<InferenceErrorCode, status> = {
   RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   INTERNAL: status.INTERNAL,
+  UNAUTHENTICATED: status.UNAUTHENTICATED,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
 };
 
 /**

@@ -1,5 +1,5 @@
 /**
- * A small Open Inference Protocol server for conformance tests: Fastify on the REST /v2 routes and
+ * A small Open Inference Protocol server for conformance tests: the REST /v2 listener and
  * the gRPC service, both over one echo "model" (each output is the input of the same name).
  *
  *   node -r @swc-node/register libs/inference/test/triton-client/echo-server.ts
@@ -11,7 +11,7 @@
  * parameter, at most 10 s, and never past the deadline) to exercise deadlines; `busy`, which
  * always answers RESOURCE_EXHAUSTED. Any other name is NOT_FOUND.
  */
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { createServer } from 'node:http';
 import { startInferenceGrpcServer } from '../../src/grpc/inference-grpc.server';
 import { InferenceError } from '../../src/protocol/errors';
 import type {
@@ -20,7 +20,7 @@ import type {
   InferResponse,
   ModelMetadata,
 } from '../../src/protocol/inference-handler';
-import { handleRestRequest } from '../../src/protocol/rest-routes';
+import { inferenceRequestListener } from '../../src/rest/inference-listener';
 
 const MODELS = ['echo', 'slow', 'busy'];
 const VERSIONS = ['1', '2'];
@@ -95,26 +95,17 @@ export async function startEchoServer(
 ): Promise<EchoServer> {
   const host = options.host ?? '127.0.0.1';
   const handler = createEchoHandler();
-  const app = Fastify({ bodyLimit: 64 * 1024 * 1024 });
-  // Triton's HTTP client sends its JSON with no Content-Type: take every body as bytes and let
-  // the protocol layer parse it.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  const route = async (request: FastifyRequest, reply: FastifyReply) => {
-    const result = await handleRestRequest(handler, {
-      method: request.method,
-      path: request.url,
-      body: request.body,
-    });
-    if (!result)
-      return reply.code(404).send({ error: `no route ${request.method} ${request.url}` });
-    reply.code(result.status);
-    return result.body === undefined ? reply.send() : reply.send(result.body);
-  };
-  app.all('/v2', route);
-  app.all('/v2/*', route);
-  await app.listen({ host, port: options.restPort ?? 0 });
-  const address = app.server.address();
+  // The REST listener the prediction node and the gateway serve with: the conformance tests
+  // exercise it as shipped.
+  const server = createServer(
+    inferenceRequestListener(handler, { bodyLimit: 64 * 1024 * 1024 }, (request, response) =>
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `no route ${request.method} ${request.url}` })),
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(options.restPort ?? 0, host, resolve));
+  const address = server.address();
   const restPort = typeof address === 'object' && address ? address.port : 0;
   const grpc = await startInferenceGrpcServer(handler, `${host}:${options.grpcPort ?? 0}`);
   return {
@@ -122,7 +113,8 @@ export async function startEchoServer(
     rest: `${host}:${restPort}`,
     grpc: `${host}:${grpc.port}`,
     async close() {
-      await Promise.all([app.close(), grpc.shutdown()]);
+      server.closeAllConnections();
+      await Promise.all([new Promise((resolve) => server.close(resolve)), grpc.shutdown()]);
     },
   };
 }

@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  inferenceRequestListener,
+  InferenceError,
+  type InferenceHandler,
+  type InferRequest,
+} from '@keelson/inference';
+import { HttpNodeTransport } from './http-node-transport';
+import { NodeUnreachable } from './node-transport';
+
+// A node's REST listener over a handler that records what reaches it; `slow` waits out its deadline.
+const seen: InferRequest[] = [];
+const handler: InferenceHandler = {
+  serverLive: () => true,
+  serverReady: () => true,
+  modelReady: () => true,
+  serverMetadata: () => ({ name: 'node', version: '1', extensions: [] }),
+  modelMetadata: (name) => ({ name, inputs: [], outputs: [] }),
+  async infer(request) {
+    seen.push(request);
+    if (request.model === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, (request.deadlineMs ?? 0) - Date.now()));
+      throw new InferenceError('DEADLINE_EXCEEDED', 'gave up at the deadline');
+    }
+    return { model: request.model, version: '1', outputs: request.inputs };
+  },
+};
+
+let server: Server;
+let transport: HttpNodeTransport;
+
+beforeAll(async () => {
+  server = createServer(
+    inferenceRequestListener(handler, { bodyLimit: 1 << 20 }, (_req, res) =>
+      res.writeHead(404).end(),
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  transport = new HttpNodeTransport(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+
+afterAll(async () => {
+  transport.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const request = (model: string): InferRequest => ({
+  model,
+  inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([0.5]) }],
+});
+
+describe('HttpNodeTransport', () => {
+  it("sends the attempt's remaining time, which becomes the node's deadline", async () => {
+    const deadlineMs = Date.now() + 2_000;
+    const response = await transport.infer(request('echo'), { deadlineMs });
+    expect(Array.from(response.outputs[0].data as Float64Array)).toEqual([0.5]);
+    const nodeDeadline = seen.at(-1)!.deadlineMs!;
+    // The node counts the remaining time from arrival (as gRPC's grpc-timeout is counted), so its
+    // deadline is later by the time in transit, and never off by a second.
+    expect(Math.abs(nodeDeadline - deadlineMs)).toBeLessThan(200);
+  });
+
+  it('gives up at the deadline, and so does the node', async () => {
+    const started = Date.now();
+    await expect(
+      transport.infer(request('slow'), { deadlineMs: started + 150 }),
+    ).rejects.toBeInstanceOf(NodeUnreachable);
+    expect(seen.at(-1)!.deadlineMs).toBeLessThanOrEqual(started + 155);
+  });
+});
