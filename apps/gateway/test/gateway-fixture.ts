@@ -135,6 +135,20 @@ export async function gatewayFixture(env: Record<string, string> = {}) {
       );
     },
 
+    /**
+     * A counter's total from the gateway's /metrics, over the series that carry every label in
+     * `labels` (all of them when none is given).
+     */
+    async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+      const text = (await fixture.call('GET', '/metrics', { key: null })).body as string;
+      const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .filter((line) => wanted.every((pair) => line.includes(pair)))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    },
+
     /** Sets a node's `routing` entry, as recovery would. */
     async setRouting(nodeId: string, entry: { state: string; reason?: string } | undefined) {
       const kv = await new Kvm(messaging.js).open('routing');

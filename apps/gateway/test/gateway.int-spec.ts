@@ -89,7 +89,7 @@ describe('gateway in front of real prediction nodes (REST and gRPC)', () => {
   });
 
   it("passes the request's own mistakes through untouched and never retries them", async () => {
-    const retriesBefore = await metric(f, 'keelson_gateway_retries_total');
+    const retriesBefore = await f.metric('keelson_gateway_retries_total');
     const bad = await f.call('POST', `/v2/models/${f.model}/infer`, {
       body: { inputs: [{ name: 'tenure', datatype: 'FP64', shape: [2, 1], data: [1] }] },
     });
@@ -109,7 +109,7 @@ describe('gateway in front of real prediction nodes (REST and gRPC)', () => {
         })
       ).status,
     ).toBe(404);
-    expect(await metric(f, 'keelson_gateway_retries_total')).toBe(retriesBefore);
+    expect(await f.metric('keelson_gateway_retries_total')).toBe(retriesBefore);
   });
 
   it('answers the protocol over gRPC', async () => {
@@ -221,12 +221,3 @@ describe('gateway in front of real prediction nodes (REST and gRPC)', () => {
     expect(beat.data.requests as number).toBeGreaterThan(0);
   });
 });
-
-/** A counter's total over all its labels, from the gateway's /metrics. */
-async function metric(f: GatewayFixture, name: string): Promise<number> {
-  const text = (await f.call('GET', '/metrics', { key: null })).body as string;
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
