@@ -21,9 +21,18 @@ export const ingestionConfig = defineConfig('ingestion', {
     defaultPerSecond: env.integer('INGESTION_RATE_PER_SECOND', { default: 200, min: 1 }),
     defaultBurst: env.integer('INGESTION_RATE_BURST', { default: 400, min: 1 }),
   },
-  // Each message is a batch whose handling mostly waits on the database and PubAcks.
   consumer: {
-    concurrency: env.integer('INGESTION_CONSUMER_CONCURRENCY', { default: 64, min: 1, max: 1024 }),
+    /**
+     * Stream messages handled at once. Their handling mostly waits on the batch they joined, so
+     * this also bounds how many messages can share a database write. 64 keeps a service under
+     * 300 MB with producers that send 100 records per message; producers that send one record per
+     * message get larger writes from a higher value (docs/benchmarks.md, bench ingest).
+     */
+    concurrency: env.integer('INGESTION_CONSUMER_CONCURRENCY', { default: 64, min: 1, max: 4096 }),
+    /** Records gathered from stream messages into one database write and one set of events. */
+    batchRecords: env.integer('INGESTION_BATCH_RECORDS', { default: 500, min: 1, max: 10_000 }),
+    /** How long the first message of a batch waits for others. */
+    batchDelayMs: env.durationMs('INGESTION_BATCH_DELAY', { default: 5 }),
   },
 });
 

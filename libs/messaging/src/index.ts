@@ -10,3 +10,4 @@ export * from './publisher';
 export * from './nest/jetstream.transport';
 export * from './nest/messaging.module';
 export * from './nest/rpc-pass-through.filter';
+export * from './micro-batcher';

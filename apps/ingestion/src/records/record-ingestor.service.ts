@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { recordPreview } from '@keelson/datasets';
 import { EventPublisher } from '@keelson/messaging';
@@ -22,6 +23,12 @@ export interface Arrival {
   receivedAtMs: number;
 }
 
+/** One request's or stream message's records and how they arrived. */
+export interface IngestGroup {
+  records: unknown[];
+  arrival: Arrival;
+}
+
 export interface RecordResult {
   index: number;
   status: 'accepted' | 'duplicate' | 'rejected';
@@ -43,6 +50,13 @@ const RECORDS = counter(
   'Records received, by dataset, path and outcome',
   ['dataset', 'via', 'outcome'],
 );
+
+/** A short, stable name for a set of arrivals (order-independent). */
+function originsDigest(arrivals: Arrival[]): string {
+  const hash = createHash('sha256');
+  for (const origin of arrivals.map((a) => a.origin).sort()) hash.update(origin).update('\n');
+  return `batch-${hash.digest('base64url').slice(0, 22)}`;
+}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -77,7 +91,18 @@ export class RecordIngestor {
     private readonly health: DatabaseHealth,
   ) {}
 
+  /** One request's or message's records: see {@link ingestGroups}. */
   async ingest(datasetName: string, batch: unknown[], arrival: Arrival): Promise<IngestReport> {
+    const [report] = await this.ingestGroups(datasetName, [{ records: batch, arrival }]);
+    return report;
+  }
+
+  /**
+   * Several requests' or messages' records at once (the stream consumer gathers one-record
+   * messages this way): one validation pass, one database write and one set of events for all of
+   * them, and a report per group. A record repeated anywhere in the groups is stored once.
+   */
+  async ingestGroups(datasetName: string, groups: IngestGroup[]): Promise<IngestReport[]> {
     if (!this.health.up) throw new DependencyUnavailableError('the database is unavailable');
     const dataset = await this.guard('read the dataset schema', () =>
       this.catalog.get(datasetName),
@@ -85,39 +110,43 @@ export class RecordIngestor {
     if (!dataset) throw new UnknownDatasetError(datasetName);
     const { definition, validate } = dataset;
 
-    const results: RecordResult[] = new Array(batch.length);
     const docs: RawRecordDoc[] = [];
-    const firstIndex = new Map<string, number>();
-    const receivedAt = new Date(arrival.receivedAtMs);
+    // Where each stored record's verdict lives, so a database duplicate can be marked as one.
+    const resultOf = new Map<string, RecordResult>();
     const traceId = currentTraceId();
-    batch.forEach((record, index) => {
-      const verdict = validate(record);
-      if (!verdict.ok) {
-        results[index] = {
-          index,
-          status: 'rejected',
-          ...(verdict.recordId ? { id: verdict.recordId } : {}),
-          reasons: verdict.reasons,
-        };
-        return;
-      }
-      if (firstIndex.has(verdict.recordId)) {
-        results[index] = { index, status: 'duplicate', id: verdict.recordId }; // repeated inside this batch
-        return;
-      }
-      firstIndex.set(verdict.recordId, index);
-      results[index] = { index, status: 'accepted', id: verdict.recordId };
-      docs.push({
-        _id: rawRecordId(datasetName, verdict.recordId),
-        dataset: datasetName,
-        recordId: verdict.recordId,
-        schemaVersion: definition.version,
-        values: verdict.values,
-        receivedAt,
-        via: arrival.via,
-        origin: arrival.origin,
-        ...(traceId ? { traceId } : {}),
+    const groupResults = groups.map(({ records: batch, arrival }) => {
+      const results: RecordResult[] = new Array(batch.length);
+      const receivedAt = new Date(arrival.receivedAtMs);
+      batch.forEach((record, index) => {
+        const verdict = validate(record);
+        if (!verdict.ok) {
+          results[index] = {
+            index,
+            status: 'rejected',
+            ...(verdict.recordId ? { id: verdict.recordId } : {}),
+            reasons: verdict.reasons,
+          };
+          return;
+        }
+        if (resultOf.has(verdict.recordId)) {
+          results[index] = { index, status: 'duplicate', id: verdict.recordId }; // repeated in the batch
+          return;
+        }
+        results[index] = { index, status: 'accepted', id: verdict.recordId };
+        resultOf.set(verdict.recordId, results[index]);
+        docs.push({
+          _id: rawRecordId(datasetName, verdict.recordId),
+          dataset: datasetName,
+          recordId: verdict.recordId,
+          schemaVersion: definition.version,
+          values: verdict.values,
+          receivedAt,
+          via: arrival.via,
+          origin: arrival.origin,
+          ...(traceId ? { traceId } : {}),
+        });
       });
+      return results;
     });
 
     const { duplicateIds } = await this.guard('store records', () => this.records.insertNew(docs));
@@ -128,7 +157,13 @@ export class RecordIngestor {
         ? await this.guard('read stored records', () => this.records.receivedAt([...duplicateIds]))
         : new Map<string, Date>();
     for (const doc of docs)
-      if (duplicateIds.has(doc._id)) results[firstIndex.get(doc.recordId)!].status = 'duplicate';
+      if (duplicateIds.has(doc._id)) resultOf.get(doc.recordId)!.status = 'duplicate';
+
+    // Events are named after what produced them, so a redelivery that forms the same batch
+    // reproduces the same ids (one group: its request or message; several: all their origins).
+    const origin =
+      groups.length === 1 ? groups[0].arrival.origin : originsDigest(groups.map((g) => g.arrival));
+    const firstArrivalMs = Math.min(...groups.map((g) => g.arrival.receivedAtMs));
 
     await this.guard('publish record events', () =>
       Promise.all([
@@ -147,54 +182,57 @@ export class RecordIngestor {
             // The same message redelivered forms the same chunks, so JetStream drops the repeats.
             options: {
               subject: datasetName,
-              id: deterministicUuidv7(
-                arrival.receivedAtMs,
-                `validated:${datasetName}:${arrival.origin}:${n}`,
-              ),
+              id: deterministicUuidv7(firstArrivalMs, `validated:${datasetName}:${origin}:${n}`),
             },
           })),
         ),
         this.publisher.publishMany(
           RecordRejected,
-          results
-            .filter((r) => r.status === 'rejected')
-            .map((r) => ({
-              data: {
-                dataset: datasetName,
-                ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
-                preview: recordPreview(batch[r.index]),
-                reasons: r.reasons!,
-                receivedAt: receivedAt.toISOString(),
-              },
-              options: {
-                subject: datasetName,
-                id: deterministicUuidv7(
-                  arrival.receivedAtMs,
-                  `rejected:${arrival.origin}:${r.index}`,
-                ),
-              },
-            })),
+          groups.flatMap(({ records: batch, arrival }, g) =>
+            groupResults[g]
+              .filter((r) => r.status === 'rejected')
+              .map((r) => ({
+                data: {
+                  dataset: datasetName,
+                  ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
+                  preview: recordPreview(batch[r.index]),
+                  reasons: r.reasons!,
+                  receivedAt: new Date(arrival.receivedAtMs).toISOString(),
+                },
+                options: {
+                  subject: datasetName,
+                  id: deterministicUuidv7(
+                    arrival.receivedAtMs,
+                    `rejected:${arrival.origin}:${r.index}`,
+                  ),
+                },
+              })),
+          ),
         ),
       ]),
     );
 
+    return groups.map(({ arrival }, g) =>
+      this.report(datasetName, definition.version, arrival, groupResults[g]),
+    );
+  }
+
+  private report(
+    dataset: string,
+    schemaVersion: number,
+    arrival: Arrival,
+    results: RecordResult[],
+  ): IngestReport {
     let accepted = 0;
     let duplicates = 0;
     for (const r of results)
       if (r.status === 'accepted') accepted++;
       else if (r.status === 'duplicate') duplicates++;
     const rejected = results.length - accepted - duplicates;
-    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'accepted' }, accepted);
-    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'duplicate' }, duplicates);
-    RECORDS.inc({ dataset: datasetName, via: arrival.via, outcome: 'rejected' }, rejected);
-    return {
-      dataset: datasetName,
-      schemaVersion: definition.version,
-      accepted,
-      duplicates,
-      rejected,
-      results,
-    };
+    RECORDS.inc({ dataset, via: arrival.via, outcome: 'accepted' }, accepted);
+    RECORDS.inc({ dataset, via: arrival.via, outcome: 'duplicate' }, duplicates);
+    RECORDS.inc({ dataset, via: arrival.via, outcome: 'rejected' }, rejected);
+    return { dataset, schemaVersion, accepted, duplicates, rejected, results };
   }
 
   /** Rejects every record of a batch for an unregistered dataset (stream path: nothing to retry). */

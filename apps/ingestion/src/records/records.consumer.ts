@@ -1,17 +1,37 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { MessageContext } from '@keelson/messaging';
+import { APP_CONFIG } from '@keelson/config';
+import { MicroBatcher, type MessageContext } from '@keelson/messaging';
 import type { CloudEvent, EventData, IngestRecords } from '@keelson/schemas';
-import { RecordIngestor, UnknownDatasetError, type Arrival } from './record-ingestor.service';
+import type { IngestionConfig } from '../config';
+import {
+  RecordIngestor,
+  UnknownDatasetError,
+  type Arrival,
+  type IngestGroup,
+} from './record-ingestor.service';
 
 /**
- * Records published straight onto `ingest.<dataset>`: the same pipeline as HTTP. The message is
- * acknowledged only after its records are stored and announced; a dependency failure leaves it
- * unacknowledged for redelivery.
+ * Records published straight onto `ingest.<dataset>`: the same pipeline as HTTP. Messages are
+ * gathered per dataset into batches of `INGESTION_BATCH_RECORDS` (or `INGESTION_BATCH_DELAY`),
+ * so producers that publish one record per message still cost the database one write per batch.
+ * A message is acknowledged only after its batch is stored and announced; a dependency failure
+ * leaves the whole batch unacknowledged for redelivery.
  */
 @Controller()
 export class RecordsConsumer {
-  constructor(private readonly ingestor: RecordIngestor) {}
+  private readonly batcher: MicroBatcher<IngestGroup>;
+
+  constructor(
+    private readonly ingestor: RecordIngestor,
+    @Inject(APP_CONFIG) config: IngestionConfig,
+  ) {
+    this.batcher = new MicroBatcher(
+      async (dataset, groups) => void (await ingestor.ingestGroups(dataset, groups)),
+      config.consumer.batchRecords,
+      config.consumer.batchDelayMs,
+    );
+  }
 
   @EventPattern('ingest.*')
   async onRecords(
@@ -25,11 +45,12 @@ export class RecordsConsumer {
       origin: `nats:${event.id}`,
       receivedAtMs: Date.parse(event.time) || context.streamSequence,
     };
+    const { records } = event.data;
     try {
-      await this.ingestor.ingest(dataset, event.data.records, arrival);
+      await this.batcher.add(dataset, { records, arrival }, Math.max(1, records.length));
     } catch (error) {
       if (!(error instanceof UnknownDatasetError)) throw error;
-      await this.ingestor.rejectUnknownDataset(dataset, event.data.records, arrival);
+      await this.ingestor.rejectUnknownDataset(dataset, records, arrival);
     }
   }
 }

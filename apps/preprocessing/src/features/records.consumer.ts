@@ -1,10 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { APP_CONFIG } from '@keelson/config';
+import { MicroBatcher } from '@keelson/messaging';
 import type { CloudEvent, EventData, RecordsValidated } from '@keelson/schemas';
 import type { PreprocessingConfig } from '../config';
 import { FeatureBuilder, type ValidatedBatch } from './feature-builder.service';
-import { MicroBatcher } from './micro-batcher';
 
 /**
  * Validated records arrive in events of up to 500; events are grouped per dataset into batches of
