@@ -61,9 +61,10 @@ describe.each(['http', 'grpc'])(
       // after the attempt timeout (8 s). No retry, every answer far sooner: the hedges answered.
       expect(Math.max(...latencies)).toBeLessThan(ATTEMPT_TIMEOUT_MS / 4);
       expect(await f.metric('keelson_gateway_retries_total', retried)).toBe(retriesBefore);
-      // And there were some: 40 requests all avoiding the frozen node has odds of 2^-40.
+      // A hedge's abandoned first attempt says nothing against the node, so the frozen node stays
+      // in rotation and keeps drawing about half the first attempts (runs measured 17 to 21).
       const hedges = (await f.metric('keelson_gateway_retries_total', hedged)) - hedgesBefore;
-      expect(hedges).toBeGreaterThanOrEqual(1);
+      expect(hedges).toBeGreaterThanOrEqual(8);
       expect(hedges).toBeLessThanOrEqual(40); // one extra attempt per request at most
     });
   },

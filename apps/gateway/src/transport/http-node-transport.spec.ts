@@ -70,3 +70,32 @@ describe('HttpNodeTransport', () => {
     expect(seen.at(-1)!.deadlineMs).toBeLessThanOrEqual(started + 155);
   });
 });
+
+describe('HttpNodeTransport reachability', () => {
+  it('does not count calls it abandoned itself against the node', async () => {
+    for (let i = 0; i < 4; i++) {
+      const abandon = new AbortController();
+      const call = transport.infer(request('slow'), {
+        deadlineMs: Date.now() + 5_000,
+        signal: abandon.signal,
+      });
+      setTimeout(() => abandon.abort(), 20);
+      await expect(call).rejects.toThrow();
+    }
+    for (let i = 0; i < 3; i++)
+      await expect(
+        transport.infer(request('slow'), { deadlineMs: Date.now() + 30 }),
+      ).rejects.toBeInstanceOf(NodeUnreachable);
+    expect(transport.reachable()).toBe(true);
+  });
+
+  it('counts connections the node refuses', async () => {
+    const closed = new HttpNodeTransport('http://127.0.0.1:1');
+    for (let i = 0; i < 3; i++)
+      await expect(
+        closed.infer(request('echo'), { deadlineMs: Date.now() + 1_000 }),
+      ).rejects.toBeInstanceOf(NodeUnreachable);
+    expect(closed.reachable()).toBe(false);
+    closed.close();
+  });
+});

@@ -182,7 +182,9 @@ export class HttpNodeTransport implements NodeTransport {
               body: Buffer.concat(chunks).toString('utf8'),
             });
           });
-          res.on('error', (error) => finish(this.unreachable(error)));
+          res.on('error', (error) => {
+            if (!settled) finish(this.unreachable(error));
+          });
         },
       );
       const timer = setTimeout(() => {
@@ -196,7 +198,11 @@ export class HttpNodeTransport implements NodeTransport {
         req.destroy();
       };
       limits.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (error) => finish(this.unreachable(error)));
+      // A request this side already gave up on (deadline, a hedge's loser) errors as it is
+      // destroyed: that says nothing about the node, so it is not counted against it.
+      req.on('error', (error) => {
+        if (!settled) finish(this.unreachable(error));
+      });
       req.end(body);
     });
   }
