@@ -94,7 +94,9 @@ describe('inferenceRequestListener', () => {
       body: 'x'.repeat(LIMIT + 1),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatch(/larger than the limit of 1024 bytes/);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /larger than the limit of 1024 bytes/,
+    );
   });
 
   it('refuses a chunked body once it passes the limit, and keeps serving', async () => {
