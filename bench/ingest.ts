@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
-import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
+import { ApiKeyRepository, connectMongo, FeatureRowRepository } from '@keelson/persistence';
 import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
@@ -178,7 +178,7 @@ async function main() {
     );
 
     const stored = await connection.collection('records').countDocuments({ dataset });
-    const rows = await connection.collection('feature_rows').countDocuments({ dataset });
+    const rows = await new FeatureRowRepository(connection).countFor(dataset);
     if (stored !== RECORDS || rows !== RECORDS)
       throw new Error(`expected ${RECORDS} records and feature rows, found ${stored} and ${rows}`);
 

@@ -104,8 +104,8 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
       expect(metrics.body).toContain(
         `keelson_ingested_records_total{dataset="${dataset}",via="http",outcome="rejected"} 1`,
       );
-      // One event per request: the first announced a; the mixed batch announces its new b and
-      // again a, the re-sent duplicate (see RecordsValidated), never b twice.
+      // One event per request: the first announced a, the mixed batch its new b. The re-sent a is
+      // announced again only in its first event, under that id, which JetStream drops.
       const validated = await waitFor('the validated events', async () => {
         const events = await f.events<EventData<typeof RecordsValidated>>(
           'RECORDS',
@@ -113,10 +113,7 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
         );
         return events.length === 2 ? events.map((e) => e.event.data) : undefined;
       });
-      expect(validated.map((data) => data.records.map((r) => r.recordId))).toEqual([
-        ['a'],
-        ['a', 'b'],
-      ]);
+      expect(validated.map((data) => data.records.map((r) => r.recordId))).toEqual([['a'], ['b']]);
       expect(validated[0]).toMatchObject({ dataset, schemaVersion: 1 });
       expect(validated[0].records[0].values).toEqual({
         id: 'a',
@@ -125,7 +122,9 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
         employment: 'salaried',
         default: false,
       });
-      expect(validated[1].records[0].receivedAt).toBe(validated[0].records[0].receivedAt);
+      expect(Date.parse(validated[1].records[0].receivedAt)).toBeGreaterThanOrEqual(
+        Date.parse(validated[0].records[0].receivedAt),
+      );
       const rejected = await f.events<EventData<typeof RecordRejected>>(
         'RECORDS',
         `records.rejected.${dataset}`,

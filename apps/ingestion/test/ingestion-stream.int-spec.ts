@@ -1,5 +1,7 @@
 import { EventPublisher } from '@keelson/messaging';
+import { RawRecordRepository, rawRecordId } from '@keelson/persistence';
 import {
+  deterministicUuidv7,
   IngestRecords,
   type EventData,
   type RecordRejected,
@@ -43,7 +45,7 @@ describe('ingestion from the stream, one record per message (real NATS, real dat
           'RECORDS',
           `records.rejected.${dataset}`,
         );
-        return events.length > 0 && events;
+        return events.length > 0 ? events : undefined;
       },
       { timeoutMs: 30_000 },
     );
@@ -63,5 +65,49 @@ describe('ingestion from the stream, one record per message (real NATS, real dat
     expect(validated.length).toBeLessThan(MESSAGES / 4);
     // Still exactly the unique records after the re-send.
     expect(await f.recordCount(dataset)).toBe(MESSAGES);
+  });
+
+  it('announces a stored record that never was, in its own event, when it is sent again', async () => {
+    const dataset = f.dataset();
+    expect((await f.call('PUT', `/v1/datasets/${dataset}`, { body: creditSchema })).status).toBe(
+      201,
+    );
+    // As a crash between storing and publishing leaves them: stored, their event never sent.
+    const lostEvent = deterministicUuidv7(Date.now(), `lost-${dataset}`);
+    await new RawRecordRepository(f.connection).insertNew(
+      [1, 2, 3].map((i) => ({
+        _id: rawRecordId(dataset, `r${i}`),
+        dataset,
+        recordId: `r${i}`,
+        schemaVersion: 1,
+        values: record(i),
+        receivedAt: new Date(),
+        via: 'nats' as const,
+        origin: 'nats:lost',
+        announcedIn: lostEvent,
+      })),
+    );
+    // The producer retries one of them, with a new record.
+    const answer = await f.call('POST', `/v1/datasets/${dataset}/records`, {
+      body: [record(2), record(4)],
+    });
+    expect(answer.body).toMatchObject({ accepted: 1, duplicates: 1 });
+
+    const validated = await waitFor('both events', async () => {
+      const events = await f.events<EventData<typeof RecordsValidated>>(
+        'RECORDS',
+        `records.validated.${dataset}`,
+      );
+      return events.length === 2 ? events : undefined;
+    });
+    // The lost event goes out whole, under its own id; the new record in an event of its own.
+    const byId = new Map(validated.map((e) => [e.event.id, e.event.data.records]));
+    expect(byId.get(lostEvent)?.map((r) => r.recordId)).toEqual(['r1', 'r2', 'r3']);
+    expect(
+      [...byId.values()]
+        .flat()
+        .map((r) => r.recordId)
+        .sort(),
+    ).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
 });

@@ -8,15 +8,14 @@ export const preprocessingConfig = defineConfig('preprocessing', {
   },
   batching: {
     /**
-     * Records written per database round trip. FerretDB's cost is per call as well as per
-     * document: bench ingest measured end to end 6,336–7,026 records/s at 1,000 and 8,550–9,027 at
-     * 5,000–10,000 (docs/benchmarks.md).
+     * Records gathered into one database write (one document per validated event). Larger batches
+     * paid off while every row was a document of its own; now they mostly cost memory.
      */
-    maxRecords: env.integer('PREPROCESSING_BATCH_RECORDS', { default: 5_000, min: 1, max: 10_000 }),
+    maxRecords: env.integer('PREPROCESSING_BATCH_RECORDS', { default: 2_000, min: 1, max: 10_000 }),
     /** How long a record may wait for its batch to fill. */
     maxDelayMs: env.durationMs('PREPROCESSING_BATCH_DELAY', { default: 50 }),
     /** Events (of up to 500 records) in flight from JetStream; must cover a few batches. */
-    inFlight: env.integer('PREPROCESSING_IN_FLIGHT', { default: 32, min: 1, max: 1_000 }),
+    inFlight: env.integer('PREPROCESSING_IN_FLIGHT', { default: 16, min: 1, max: 1_000 }),
   },
   transform: {
     maxCategories: env.integer('PREPROCESSING_MAX_CATEGORIES', {

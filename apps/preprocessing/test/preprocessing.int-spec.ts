@@ -1,12 +1,13 @@
 import { applyTransform, type NumericStats, type TransformSpec } from '@keelson/ml';
 import { connectNats, EventPublisher, readEvents, type Messaging } from '@keelson/messaging';
-import { connectMongo, DatasetRepository, TransformRepository } from '@keelson/persistence';
 import {
-  deterministicUuidv7,
-  RecordsValidated,
-  type EventData,
-  type FeatureRowsCreated,
-} from '@keelson/schemas';
+  connectMongo,
+  DatasetRepository,
+  FeatureRowRepository,
+  TransformRepository,
+  type FeatureRowBatchDoc,
+} from '@keelson/persistence';
+import { RecordsValidated, type EventData, type FeatureRowsCreated } from '@keelson/schemas';
 import type { RunningService } from '@keelson/service-kit';
 import { testInfra, uniqueId, waitFor } from '@keelson/testing';
 import type { Connection } from 'mongoose';
@@ -67,7 +68,7 @@ describe('preprocessing (real NATS, real database)', () => {
   it('turns validated records into feature rows once each, with statistics and versioned transforms', async () => {
     const publisher = new EventPublisher(messaging.js, 'ingestion/test');
     // Events of 25 records, as ingestion would announce 25-record producer batches.
-    const publish = (from: number, id?: string) =>
+    const publish = (from: number) =>
       publisher.publish(
         RecordsValidated,
         {
@@ -79,20 +80,23 @@ describe('preprocessing (real NATS, real database)', () => {
             receivedAt: new Date(1_700_000_000_000 + from + k).toISOString(),
           })),
         },
-        { subject: dataset, ...(id ? { id } : {}) },
+        { subject: dataset },
       );
     for (let from = 0; from < 1_000; from += 25) await publish(from);
-    // Re-sends of records already sent, under new event ids: JetStream cannot drop them, so
-    // preprocessing's own dedupe must.
-    for (const from of [0, 25])
-      await publish(from, deterministicUuidv7(Date.now(), `resend-${from}`));
-
-    const rows = connection.collection('feature_rows');
-    await waitFor(
-      '1,000 feature rows',
-      async () => (await rows.countDocuments({ dataset })) === 1_000,
-      { timeoutMs: 40_000 },
+    // Two events delivered again (as a redelivery after a crash, or a copy past JetStream's
+    // duplicate window): the same event ids, which preprocessing's own dedupe must drop.
+    const sent = await readEvents<EventData<typeof RecordsValidated>>(
+      messaging.js,
+      'RECORDS',
+      `records.validated.${dataset}`,
     );
+    for (const { event } of sent.slice(0, 2))
+      await messaging.js.publish(`records.validated.${dataset}`, JSON.stringify(event));
+
+    const rows = new FeatureRowRepository(connection);
+    await waitFor('1,000 feature rows', async () => (await rows.countFor(dataset)) === 1_000, {
+      timeoutMs: 40_000,
+    });
     const features = await waitFor('every row announced', async () => {
       const events = await readEvents<EventData<typeof FeatureRowsCreated>>(
         messaging.js,
@@ -102,10 +106,20 @@ describe('preprocessing (real NATS, real database)', () => {
       const rows = events.flatMap((e) => e.event.data.rows);
       return new Set(rows.map((r) => r.recordId)).size === 1_000 ? { events, rows } : undefined;
     });
-    // One features event per validated event, re-sends included; those announce the stored rows.
-    expect(features.events).toHaveLength(42);
-    expect(features.rows).toHaveLength(1_050);
-    expect(await rows.countDocuments({ dataset })).toBe(1_000);
+    // The copies were consumed (the metric below counts them) and stored nothing: 1,000 rows.
+    await waitFor(
+      'the copies consumed',
+      async () =>
+        (await (await fetch(`${service.url}/metrics`)).text()).includes(
+          `keelson_feature_rows_total{dataset="${dataset}",outcome="duplicate"} 50`,
+        ),
+      { timeoutMs: 20_000 },
+    );
+    expect(await rows.countFor(dataset)).toBe(1_000);
+    // One features event per validated event; the copies' announcements carry the same ids,
+    // which JetStream drops.
+    expect(features.events).toHaveLength(40);
+    expect(features.rows).toHaveLength(1_000);
 
     const response = await fetch(`${service.url}/v1/datasets/${dataset}/features`);
     const view = (await response.json()) as {
@@ -140,17 +154,27 @@ describe('preprocessing (real NATS, real database)', () => {
     expect(first.featureNames).not.toContain('id');
 
     // Every stored row is exactly the transform of its record under the version it names.
+    const stored = await connection
+      .collection<FeatureRowBatchDoc>('feature_row_batches')
+      .find({ dataset })
+      .toArray();
+    expect(stored).toHaveLength(40);
     const specs = new Map<number, TransformSpec>();
-    for (const row of await rows.find({ dataset }).limit(200).toArray()) {
+    for (const batch of stored) {
       const spec =
-        specs.get(row.transformVersion) ?? (await transforms.get(dataset, row.transformVersion))!;
-      specs.set(row.transformVersion, spec);
-      const i = Number(String(row.recordId).slice(1));
-      expect({ features: row.features, label: row.label }).toEqual(applyTransform(spec, values(i)));
+        specs.get(batch.transformVersion) ??
+        (await transforms.get(dataset, batch.transformVersion))!;
+      specs.set(batch.transformVersion, spec);
+      expect(batch.count).toBe(batch.rows.length);
+      for (const row of batch.rows) {
+        const i = Number(String(row.recordId).slice(1));
+        expect({ features: row.features, label: row.label }).toEqual(
+          applyTransform(spec, values(i)),
+        );
+      }
     }
     const r7 = features.rows.filter((r) => r.recordId === 'r7');
-    expect(r7).toHaveLength(2); // first sent, then re-sent
-    expect(r7[1]).toEqual(r7[0]);
+    expect(r7).toHaveLength(1);
     expect(r7[0]).toMatchObject({ label: 0, transformVersion: 1 });
     expect(features.events[0].event.data.dataset).toBe(dataset);
   });

@@ -12,7 +12,7 @@ import type {
 } from '@keelson/schemas';
 import type { EventData } from '@keelson/schemas';
 import { EventPublisher } from '@keelson/messaging';
-import { FeatureRowRepository, rawRecordId } from '@keelson/persistence';
+import { featureRowBatchId, FeatureRowRepository } from '@keelson/persistence';
 import { FeatureRowsCreated } from '@keelson/schemas';
 import { uniqueId, waitFor } from '@keelson/testing';
 import { trainingFixture, type TrainingFixture } from './training-fixture';
@@ -244,18 +244,23 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
   it('requests one job per threshold of new feature rows under a retraining policy', async () => {
     await f.seedDataset(1_000, 6, policyDataset);
     const rows = new FeatureRowRepository(f.connection);
+    // As preprocessing stores them: one document per validated event (here, per call).
     const addRows = (from: number, to: number) =>
-      rows.insertNew(
-        Array.from({ length: to - from }, (_, k) => ({
-          _id: rawRecordId(policyDataset, `c${from + k}`),
+      rows.insertNew([
+        {
+          _id: featureRowBatchId(policyDataset, `event-${from}`),
           dataset: policyDataset,
-          recordId: `c${from + k}`,
+          eventId: `event-${from}`,
           transformVersion: 1,
-          features: [0],
-          label: 0,
+          rows: Array.from({ length: to - from }, (_, k) => ({
+            recordId: `c${from + k}`,
+            features: [0],
+            label: 0,
+          })),
+          count: to - from,
           createdAt: new Date(),
-        })),
-      );
+        },
+      ]);
     const announce = (n: number) =>
       new EventPublisher(f.messaging.js, 'preprocessing/test').publish(
         FeatureRowsCreated,

@@ -1,50 +1,72 @@
 import { Schema, type Connection } from 'mongoose';
 import { insertNew, Repository } from './repository';
 
-export interface FeatureRowDoc {
-  /** `<dataset>:<recordId>`. */
-  _id: string;
-  dataset: string;
+export interface FeatureRow {
   recordId: string;
-  transformVersion: number;
   features: number[];
   label: number | null;
+}
+
+/**
+ * The feature rows of one `records.validated` event, stored as one document. Ingestion announces
+ * each record in exactly one event id (RawRecordDoc.announcedIn), so the event id is the dedupe:
+ * a redelivered event is a duplicate document, never a second row. One document per event instead
+ * of one per row halves the documents the data path writes, and FerretDB's cost is per document
+ * (docs/benchmarks.md).
+ */
+export interface FeatureRowBatchDoc {
+  /** `<dataset>:<records.validated event id>`. */
+  _id: string;
+  dataset: string;
+  eventId: string;
+  transformVersion: number;
+  rows: FeatureRow[];
+  /** rows.length, so counting rows needs no rows. */
+  count: number;
   createdAt: Date;
 }
 
-const schema = new Schema<FeatureRowDoc>(
+const schema = new Schema<FeatureRowBatchDoc>(
   {
     _id: String,
     dataset: String,
-    recordId: String,
+    eventId: String,
     transformVersion: Number,
-    features: [Number],
-    label: Schema.Types.Mixed,
+    rows: Schema.Types.Mixed,
+    count: Number,
     createdAt: Date,
   },
-  { collection: 'feature_rows', versionKey: false },
+  { collection: 'feature_row_batches', versionKey: false },
 );
-// Serves training's reads: one dataset's rows in creation order (training windows).
+// Serves countFor() and reads of one dataset's rows in creation order.
 schema.index({ dataset: 1, createdAt: 1 });
 
 /**
- * Feature rows, one per accepted record. They do not repeat the raw values: training that wants
- * to re-apply a newer transform version reads them from `records`, under the same `_id`.
+ * Feature rows, in one document per validated event. They do not repeat the raw values: training
+ * that wants to re-apply a newer transform version reads them from `records` by record id.
  */
-export class FeatureRowRepository extends Repository<FeatureRowDoc> {
+export class FeatureRowRepository extends Repository<FeatureRowBatchDoc> {
   constructor(connection: Connection) {
-    super(connection, 'FeatureRow', schema);
+    super(connection, 'FeatureRowBatch', schema);
   }
 
-  insertNew(docs: FeatureRowDoc[]) {
+  /** Stores the batches that are new; returns the ids that were already stored (duplicates). */
+  insertNew(docs: FeatureRowBatchDoc[]) {
     return insertNew(this.model, docs);
   }
 
-  findByIds(ids: string[]): Promise<FeatureRowDoc[]> {
-    return this.model.find({ _id: { $in: ids } }).lean<FeatureRowDoc[]>();
+  findByIds(ids: string[]): Promise<FeatureRowBatchDoc[]> {
+    return this.model.find({ _id: { $in: ids } }).lean<FeatureRowBatchDoc[]>();
   }
 
-  countFor(dataset: string): Promise<number> {
-    return this.model.countDocuments({ dataset });
+  /** How many feature rows a dataset has. */
+  async countFor(dataset: string): Promise<number> {
+    const [total] = await this.model.aggregate<{ rows: number }>([
+      { $match: { dataset } },
+      { $group: { _id: null, rows: { $sum: '$count' } } },
+    ]);
+    return total?.rows ?? 0;
   }
 }
+
+export const featureRowBatchId = (dataset: string, eventId: string) => `${dataset}:${eventId}`;

@@ -12,6 +12,12 @@ export interface RawRecordDoc {
   via: 'http' | 'nats';
   /** The API key (HTTP) or NATS event id (stream) it arrived with. */
   origin: string;
+  /**
+   * The `records.validated` event that announces it, fixed when it is stored: every later
+   * announcement (a redelivery, a re-send) republishes that same event, so each record is in
+   * exactly one event id and consumers can dedupe by event. Absent on records stored before.
+   */
+  announcedIn?: string;
   traceId?: string;
 }
 
@@ -25,12 +31,15 @@ const schema = new Schema<RawRecordDoc>(
     receivedAt: Date,
     via: String,
     origin: String,
+    announcedIn: String,
     traceId: String,
   },
   { collection: 'records', versionKey: false },
 );
 // Serves countFor() and per-dataset exports: records of one dataset in arrival order.
 schema.index({ dataset: 1, receivedAt: 1 });
+// Serves findAnnouncedIn(): re-announcing the whole event a duplicate belongs to.
+schema.index({ announcedIn: 1 });
 
 /** Accepted raw records, exactly as validated, with arrival metadata. */
 export class RawRecordRepository extends Repository<RawRecordDoc> {
@@ -43,12 +52,14 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
     return insertNew(this.model, docs);
   }
 
-  /** When each of these records was first stored (ids are `<dataset>:<recordId>`). */
-  async receivedAt(ids: string[]): Promise<Map<string, Date>> {
-    const docs = await this.model
-      .find({ _id: { $in: ids } }, { receivedAt: 1 })
-      .lean<Array<{ _id: string; receivedAt: Date }>>();
-    return new Map(docs.map((d) => [d._id, new Date(d.receivedAt)]));
+  /** These stored records (ids are `<dataset>:<recordId>`). */
+  findByIds(ids: string[]): Promise<RawRecordDoc[]> {
+    return this.model.find({ _id: { $in: ids } }).lean<RawRecordDoc[]>();
+  }
+
+  /** Every record announced in one of these `records.validated` events. */
+  findAnnouncedIn(eventIds: string[]): Promise<RawRecordDoc[]> {
+    return this.model.find({ announcedIn: { $in: eventIds } }).lean<RawRecordDoc[]>();
   }
 
   countFor(dataset: string): Promise<number> {

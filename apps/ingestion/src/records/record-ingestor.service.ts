@@ -149,41 +149,45 @@ export class RecordIngestor {
       return results;
     });
 
-    const { duplicateIds } = await this.guard('store records', () => this.records.insertNew(docs));
-    // A duplicate may be the retry of a batch whose events were never published (a crash between
-    // storing and publishing): publish again under the original ids; JetStream drops true repeats.
-    const storedAt =
-      duplicateIds.size > 0
-        ? await this.guard('read stored records', () => this.records.receivedAt([...duplicateIds]))
-        : new Map<string, Date>();
-    for (const doc of docs)
-      if (duplicateIds.has(doc._id)) resultOf.get(doc.recordId)!.status = 'duplicate';
-
-    // Events are named after what produced them, so a redelivery that forms the same batch
-    // reproduces the same ids (one group: its request or message; several: all their origins).
+    // Each new record is announced in the event of its chunk. Events are named after what
+    // produced them (one group: its request or message; several: all their origins), so a
+    // redelivery that forms the same batch reproduces the same ids.
     const origin =
       groups.length === 1 ? groups[0].arrival.origin : originsDigest(groups.map((g) => g.arrival));
     const firstArrivalMs = Math.min(...groups.map((g) => g.arrival.receivedAtMs));
+    chunks(docs, MAX_RECORDS_PER_EVENT).forEach((chunk, n) => {
+      const eventId = deterministicUuidv7(
+        firstArrivalMs,
+        `validated:${datasetName}:${origin}:${n}`,
+      );
+      for (const doc of chunk) doc.announcedIn = eventId;
+    });
+
+    const { duplicateIds } = await this.guard('store records', () => this.records.insertNew(docs));
+    for (const doc of docs)
+      if (duplicateIds.has(doc._id)) resultOf.get(doc.recordId)!.status = 'duplicate';
+    const announcements = await this.guard('read stored records', () =>
+      this.announcements(
+        docs.filter((doc) => !duplicateIds.has(doc._id)),
+        [...duplicateIds],
+      ),
+    );
 
     await this.guard('publish record events', () =>
       Promise.all([
         this.publisher.publishMany(
           RecordsValidated,
-          chunks(docs, MAX_RECORDS_PER_EVENT).map((chunk, n) => ({
+          [...announcements].map(([eventId, announced]) => ({
             data: {
               dataset: datasetName,
-              schemaVersion: definition.version,
-              records: chunk.map((doc) => ({
+              schemaVersion: announced[0].schemaVersion,
+              records: announced.map((doc) => ({
                 recordId: doc.recordId,
                 values: doc.values as Record<string, string | number | boolean | null>,
-                receivedAt: (storedAt.get(doc._id) ?? doc.receivedAt).toISOString(),
+                receivedAt: new Date(doc.receivedAt).toISOString(),
               })),
             },
-            // The same message redelivered forms the same chunks, so JetStream drops the repeats.
-            options: {
-              subject: datasetName,
-              id: deterministicUuidv7(firstArrivalMs, `validated:${datasetName}:${origin}:${n}`),
-            },
+            options: { subject: datasetName, id: eventId },
           })),
         ),
         this.publisher.publishMany(
@@ -215,6 +219,44 @@ export class RecordIngestor {
     return groups.map(({ arrival }, g) =>
       this.report(datasetName, definition.version, arrival, groupResults[g]),
     );
+  }
+
+  /**
+   * The `records.validated` events to publish, by id: the new records' own, and for every
+   * duplicate the whole event it was first announced in, published again under its id. JetStream
+   * drops that copy when the event went out before (and consumers drop it by id after JetStream's
+   * duplicate window); when a crash came between storing and publishing, it goes out now. Either
+   * way each record is in exactly one event id, however often it is sent.
+   */
+  private async announcements(
+    fresh: RawRecordDoc[],
+    duplicateIds: string[],
+  ): Promise<Map<string, RawRecordDoc[]>> {
+    const byEvent = new Map<string, RawRecordDoc[]>();
+    const add = (eventId: string, doc: RawRecordDoc) => {
+      const list = byEvent.get(eventId);
+      if (list) list.push(doc);
+      else byEvent.set(eventId, [doc]);
+    };
+    for (const doc of fresh) add(doc.announcedIn!, doc);
+    if (duplicateIds.length === 0) return byEvent;
+
+    const stored = await this.records.findByIds(duplicateIds);
+    const earlier = new Set<string>();
+    for (const doc of stored) {
+      if (doc.announcedIn) earlier.add(doc.announcedIn);
+      // Stored before events were recorded per record: announced on its own, under an id of its own.
+      else
+        add(deterministicUuidv7(new Date(doc.receivedAt).getTime(), `validated:${doc._id}`), doc);
+    }
+    if (earlier.size > 0) {
+      // The stored content is the whole event, including any of this batch's new records in it.
+      for (const eventId of earlier) byEvent.delete(eventId);
+      const whole = await this.records.findAnnouncedIn([...earlier]);
+      whole.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+      for (const doc of whole) add(doc.announcedIn!, doc);
+    }
+    return byEvent;
   }
 
   private report(

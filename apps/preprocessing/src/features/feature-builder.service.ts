@@ -14,9 +14,9 @@ import {
   DatasetRepository,
   FeatureRowRepository,
   FeatureStatsRepository,
-  rawRecordId,
+  featureRowBatchId,
   TransformRepository,
-  type FeatureRowDoc,
+  type FeatureRowBatchDoc,
 } from '@keelson/persistence';
 import { deterministicUuidv7, FeatureRowsCreated } from '@keelson/schemas';
 import { counter } from '@keelson/service-kit';
@@ -44,7 +44,8 @@ export interface ValidatedBatch {
 /**
  * Turns batches of validated records into stored feature rows:
  *   1. transform with the dataset's current spec (fitting version 1 from the first batch);
- *   2. store the rows, keyed by record id, so a redelivered record is a duplicate, never a second row;
+ *   2. store each event's rows as one document keyed by the event id (ingestion announces a record
+ *      in exactly one event), so a redelivered event is a duplicate, never second rows;
  *   3. merge the new rows' values into the running statistics;
  *   4. fit a new spec version when the data seen has doubled;
  *   5. publish one `features.<dataset>` event per consumed event with its rows (rows stored by an
@@ -93,28 +94,35 @@ export class FeatureBuilder {
     }
     this.specs.set(dataset, spec);
 
+    // One document per validated event, keyed by its id: ingestion announces each record in
+    // exactly one event, so a redelivered event is a duplicate document, never second rows.
     const now = new Date();
-    const docs: FeatureRowDoc[] = unique.map((r) => {
-      const row = applyTransform(spec!, r.values);
-      return {
-        _id: rawRecordId(dataset, r.recordId),
+    const docs = [...new Map(batches.map((b) => [b.eventId, b])).values()].map(
+      (batch): FeatureRowBatchDoc => ({
+        _id: featureRowBatchId(dataset, batch.eventId),
         dataset,
-        recordId: r.recordId,
+        eventId: batch.eventId,
         transformVersion: spec!.version,
-        features: row.features,
-        label: row.label,
+        rows: batch.records.map((r) => {
+          const row = applyTransform(spec!, r.values);
+          return { recordId: r.recordId, features: row.features, label: row.label };
+        }),
+        count: batch.records.length,
         createdAt: now,
-      };
-    });
+      }),
+    );
     const { duplicateIds } = await this.rows.insertNew(docs);
     const fresh = docs.filter((d) => !duplicateIds.has(d._id));
-    ROWS.inc({ dataset, outcome: 'stored' }, fresh.length);
-    ROWS.inc({ dataset, outcome: 'duplicate' }, duplicateIds.size);
-    const freshValues = unique
-      .filter((r) => !duplicateIds.has(rawRecordId(dataset, r.recordId)))
-      .map((r) => r.values);
+    const freshRows = fresh.reduce((n, d) => n + d.count, 0);
+    ROWS.inc({ dataset, outcome: 'stored' }, freshRows);
+    ROWS.inc({ dataset, outcome: 'duplicate' }, docs.reduce((n, d) => n + d.count, 0) - freshRows);
+    const freshEvents = new Set(fresh.map((d) => d.eventId));
+    // Each fresh event once, even if the batch held two copies of it.
+    const freshValues = [...new Map(batches.map((b) => [b.eventId, b])).values()]
+      .filter((b) => freshEvents.has(b.eventId))
+      .flatMap((b) => b.records.map((r) => r.values));
 
-    if (fresh.length > 0) {
+    if (freshRows > 0) {
       const merged = await this.stats.merge(dataset, statsOf(definition, freshValues));
       if (needsRefit(spec, merged.records)) {
         this.specs.set(
@@ -126,27 +134,22 @@ export class FeatureBuilder {
       }
     }
 
-    // Rows stored by an earlier delivery are announced as stored, under the same event ids.
+    // Events stored by an earlier delivery are announced as stored, under the same event ids.
     const stored = duplicateIds.size > 0 ? await this.rows.findByIds([...duplicateIds]) : [];
-    const rowOf = new Map([...fresh, ...stored].map((row) => [row.recordId, row]));
+    const docOf = new Map([...fresh, ...stored].map((doc) => [doc.eventId, doc]));
     await this.publisher.publishMany(
       FeatureRowsCreated,
-      batches.map((batch) => ({
+      [...docOf.values()].map((doc) => ({
         data: {
           dataset,
-          rows: batch.records.map(({ recordId }) => {
-            const row = rowOf.get(recordId)!;
-            return {
-              recordId,
-              transformVersion: row.transformVersion,
-              features: row.features,
-              label: row.label,
-            };
-          }),
+          rows: doc.rows.map((row) => ({ ...row, transformVersion: doc.transformVersion })),
         },
         options: {
           subject: dataset,
-          id: deterministicUuidv7(Date.parse(batch.eventTime) || 0, `features:${batch.eventId}`),
+          id: deterministicUuidv7(
+            Date.parse(batches.find((b) => b.eventId === doc.eventId)!.eventTime) || 0,
+            `features:${doc.eventId}`,
+          ),
         },
       })),
     );

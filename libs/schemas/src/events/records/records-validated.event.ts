@@ -8,8 +8,9 @@ export const MAX_RECORDS_PER_EVENT = 500;
 /**
  * One event per stored batch, not per record: a producer's batch of 100 records costs one
  * JetStream message instead of 100, which is most of the CPU the data path spends (see
- * docs/benchmarks.md). Consumers dedupe by `recordId`, never by event: a record stored by an
- * earlier delivery is announced again so a crash between storing and publishing loses nothing.
+ * docs/benchmarks.md). Each record is in exactly one event id, ever: a record stored by an
+ * earlier delivery makes ingestion publish its first event again, whole and under the same id, so
+ * a crash between storing and publishing loses nothing and consumers may dedupe by event id.
  */
 export const RecordsValidated = defineEvent({
   type: 'keelson.records.validated',
