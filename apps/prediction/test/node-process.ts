@@ -87,6 +87,10 @@ export async function nodeProcessFixture(env: Record<string, string> = {}) {
     model,
     nodeId,
     process: node,
+    /** Where it listens, as it registered itself: `http://host:port` and `host:port`. */
+    addresses: seen.addresses,
+    /** The fixture's own NATS connection (to read the node's events and buckets). */
+    messaging,
     running,
     call: apiClient(() => seen.addresses.http),
 

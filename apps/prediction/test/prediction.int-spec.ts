@@ -1,13 +1,10 @@
-/**
- * @jest-environment <rootDir>/../../tools/test/onnxruntime-environment.js
- */
 import { Kvm } from '@nats-io/kv';
 import { createInferenceGrpcClient, type Tensor } from '@keelson/inference';
-import { connectNats, readEvents } from '@keelson/messaging';
+import { readEvents } from '@keelson/messaging';
 import type { EventData, NodeHeartbeat, PredictionSampled } from '@keelson/schemas';
-import { publishTestModel, testInfra, uniqueId, waitFor } from '@keelson/testing';
+import { waitFor } from '@keelson/testing';
 import { churnInputs } from './churn-inputs';
-import { predictionFixture, type PredictionFixture } from './prediction-fixture';
+import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 const rows = [
   { tenure: -2, spend: 1, plan: 'basic' },
@@ -15,15 +12,13 @@ const rows = [
   { tenure: 1.5, spend: -1, plan: null },
 ];
 
-describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
-  let f: PredictionFixture;
-  const model = `m_${uniqueId()}`;
+describe('prediction node in its own process (real NATS, real onnxruntime, REST and gRPC)', () => {
+  let f: NodeProcessFixture;
+  let model: string;
   beforeAll(async () => {
-    const setup = await connectNats({ url: testInfra.natsUrl, name: 'prediction-setup' });
-    await publishTestModel(setup.js, model, { production: 1 });
-    await setup.drain();
-    f = await predictionFixture({ PREDICTION_SAMPLE_RATE: '1', PREDICTION_MODELS: model });
-  });
+    f = await nodeProcessFixture({ PREDICTION_SAMPLE_RATE: '1' });
+    model = f.model;
+  }, 120_000);
   afterAll(() => f?.close());
 
   it('answers the protocol over REST: health, metadata, inference with and without a version', async () => {
@@ -91,7 +86,7 @@ describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
   });
 
   it('answers the same over gRPC, raw and typed contents, with statuses for errors', async () => {
-    const client = createInferenceGrpcClient(f.node.grpcAddress);
+    const client = createInferenceGrpcClient(f.addresses.grpc);
     try {
       expect(await client.serverLive()).toBe(true);
       expect(await client.modelReady(model, '1')).toBe(true);
@@ -140,7 +135,7 @@ describe('prediction node (real NATS, real onnxruntime, REST and gRPC)', () => {
       return last && last.requests > 0 ? last : undefined;
     });
     expect(beat.models).toEqual([{ name: model, version: 1, ready: true }]);
-    expect(beat.addresses.grpc).toBe(f.node.grpcAddress);
+    expect(beat.addresses).toEqual(f.addresses);
     const nodes = await new Kvm(f.messaging.js).open('nodes');
     expect((await nodes.get(f.nodeId))!.json()).toMatchObject({
       nodeId: f.nodeId,

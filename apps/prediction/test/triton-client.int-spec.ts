@@ -1,15 +1,12 @@
 /**
- * @jest-environment <rootDir>/../../tools/test/onnxruntime-environment.js
- *
- * An existing client works unchanged: NVIDIA's tritonclient (HTTP and gRPC) against a real node.
+ * An existing client works unchanged: NVIDIA's tritonclient (HTTP and gRPC) against a real node,
+ * each in its own process.
  * Python and tritonclient are set up by tools/test/ensure-tritonclient.sh; if that is impossible
  * the test fails, it never skips.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { connectNats } from '@keelson/messaging';
-import { publishTestModel, testInfra, uniqueId } from '@keelson/testing';
-import { predictionFixture, type PredictionFixture } from './prediction-fixture';
+import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 const run = (file: string, args: string[], timeoutMs: number) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
@@ -27,9 +24,8 @@ const run = (file: string, args: string[], timeoutMs: number) =>
   );
 
 describe('tritonclient against a prediction node', () => {
-  let f: PredictionFixture;
+  let f: NodeProcessFixture;
   let python: string;
-  const model = `m_${uniqueId()}`;
   beforeAll(async () => {
     const ensured = await run(
       'bash',
@@ -39,15 +35,12 @@ describe('tritonclient against a prediction node', () => {
     if (ensured.code !== 0)
       throw new Error(`Python with tritonclient could not be set up:\n${ensured.stderr}`);
     python = ensured.stdout.trim().split('\n').at(-1)!;
-    const setup = await connectNats({ url: testInfra.natsUrl, name: 'triton-setup' });
-    await publishTestModel(setup.js, model, { production: 1 });
-    await setup.drain();
-    f = await predictionFixture({ PREDICTION_MODELS: model });
+    f = await nodeProcessFixture();
   }, 600_000);
   afterAll(() => f?.close());
 
   it('passes every check over HTTP and gRPC', async () => {
-    const rest = new URL(f.node.url).host;
+    const rest = new URL(f.addresses.http).host;
     const result = await run(
       python,
       [
@@ -55,9 +48,9 @@ describe('tritonclient against a prediction node', () => {
         '--rest',
         rest,
         '--grpc',
-        f.node.grpcAddress,
+        f.addresses.grpc,
         '--model',
-        model,
+        f.model,
       ],
       120_000,
     );
