@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { createInferenceGrpcClient, type InferenceGrpcClient } from '@keelson/inference';
 import { connectNats, type Messaging } from '@keelson/messaging';
@@ -6,7 +5,7 @@ import { ApiKeyRepository, connectMongo, type ApiScope } from '@keelson/persiste
 import {
   apiClient,
   publishTestModel,
-  runTsProcess,
+  runPredictionNode,
   testInfra,
   uniqueId,
   waitFor,
@@ -16,8 +15,6 @@ import { Kvm } from '@nats-io/kv';
 import type { Connection } from 'mongoose';
 import { startGateway, type RunningGateway } from '../src/bootstrap';
 import { gatewayConfig } from '../src/config';
-
-const root = join(__dirname, '../../..');
 
 /** A prediction node as its own process (so a test can SIGKILL it), serving the test's model only. */
 export interface NodeProcess {
@@ -89,15 +86,7 @@ export async function gatewayFixture(env: Record<string, string> = {}) {
         const nodeId = `${prefix}${nodes.length + 1}`;
         const node = {
           nodeId,
-          process: runTsProcess(join(root, 'apps/prediction/src/main.ts'), {
-            NODE_ID: nodeId,
-            PREDICTION_HTTP_PORT: '0',
-            PREDICTION_GRPC_PORT: '0',
-            PREDICTION_MODELS: model,
-            PREDICTION_SAMPLE_RATE: '0',
-            KEELSON_TRACING: 'false',
-            LOG_LEVEL: 'warn',
-          }),
+          process: runPredictionNode(nodeId, [model]),
         };
         nodes.push(node);
         return node;

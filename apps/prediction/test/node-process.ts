@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { createInferenceGrpcClient, type InferenceGrpcClient } from '@keelson/inference';
 import { connectNats, type Messaging } from '@keelson/messaging';
 import {
   apiClient,
   publishTestModel,
-  runTsProcess,
+  runPredictionNode,
   testInfra,
   uniqueId,
   waitFor,
@@ -32,19 +31,7 @@ export async function nodeProcessFixture(env: Record<string, string> = {}) {
   const nodeId = `node_${uniqueId()}`;
   const messaging: Messaging = await connectNats({ url: testInfra.natsUrl, name: 'node-test' });
   await publishTestModel(messaging.js, model, { production: 1 });
-  const node: TsProcess = runTsProcess(join(__dirname, '../src/main.ts'), {
-    NODE_ID: nodeId,
-    PREDICTION_MODELS: model,
-    PREDICTION_HTTP_PORT: '0',
-    PREDICTION_GRPC_PORT: '0',
-    PREDICTION_SAMPLE_RATE: '0',
-    KEELSON_TRACING: 'false',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
-  // A node that fails to start says why on stderr, which TsProcess does not keep.
-  let stderr = '';
-  node.child.stderr!.on('data', (d) => (stderr += String(d)));
+  const node: TsProcess = runPredictionNode(nodeId, [model], env);
   const running = () => node.child.exitCode === null && node.child.signalCode === null;
   const nodes = await new Kvm(messaging.js).open('nodes');
   const models = await new Kvm(messaging.js).open('models');
@@ -79,7 +66,7 @@ export async function nodeProcessFixture(env: Record<string, string> = {}) {
     await close();
     throw new Error(
       `node ${nodeId} exited with ${node.child.exitCode ?? node.child.signalCode} before serving ` +
-        `${model}\nstdout: ${node.output().slice(-2_000)}\nstderr: ${stderr.slice(-2_000)}`,
+        `${model}\nstdout: ${node.output().slice(-2_000)}\nstderr: ${node.errors().slice(-2_000)}`,
     );
   }
 

@@ -7,6 +7,8 @@ export interface TsProcess {
   child: ChildProcess;
   /** Everything the process printed to stdout so far. */
   output(): string;
+  /** Everything the process printed to stderr so far. */
+  errors(): string;
   /** Resolves once stdout contains `text`; rejects if the process exits first or the deadline passes. */
   waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -32,6 +34,7 @@ export function runTsProcess(file: string, env: Record<string, string> = {}): Ts
   return {
     child,
     output: () => stdout,
+    errors: () => stderr,
     waitForOutput(text, timeoutMs = 30_000) {
       const seen = () => (typeof text === 'string' ? stdout.includes(text) : text.test(stdout));
       return new Promise((resolve, reject) => {
@@ -67,4 +70,26 @@ export function runTsProcess(file: string, env: Record<string, string> = {}): Ts
       await exited;
     },
   };
+}
+
+/**
+ * A prediction node as its own process (apps/prediction, compiled on the fly), on free ports,
+ * serving only `models`, without tracing or prediction samples unless `env` says otherwise. It
+ * registers its addresses in the `nodes` bucket once its models are warm.
+ */
+export function runPredictionNode(
+  nodeId: string,
+  models: string[],
+  env: Record<string, string> = {},
+): TsProcess {
+  return runTsProcess(join(root, 'apps/prediction/src/main.ts'), {
+    NODE_ID: nodeId,
+    PREDICTION_MODELS: models.join(','),
+    PREDICTION_HTTP_PORT: '0',
+    PREDICTION_GRPC_PORT: '0',
+    PREDICTION_SAMPLE_RATE: '0',
+    KEELSON_TRACING: 'false',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
 }
