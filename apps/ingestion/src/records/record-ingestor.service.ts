@@ -83,6 +83,8 @@ export class DependencyUnavailableError extends Error {}
 @Injectable()
 export class RecordIngestor {
   private readonly logger = new Logger(RecordIngestor.name);
+  /** Event ids batches of this process are storing and publishing right now, with a count. */
+  private readonly announcing = new Map<string, number>();
 
   constructor(
     private readonly catalog: DatasetCatalog,
@@ -155,31 +157,80 @@ export class RecordIngestor {
     const origin =
       groups.length === 1 ? groups[0].arrival.origin : originsDigest(groups.map((g) => g.arrival));
     const firstArrivalMs = Math.min(...groups.map((g) => g.arrival.receivedAtMs));
+    const ownEvents = new Set<string>();
     chunks(docs, MAX_RECORDS_PER_EVENT).forEach((chunk, n) => {
       const eventId = deterministicUuidv7(
         firstArrivalMs,
         `validated:${datasetName}:${origin}:${n}`,
       );
+      ownEvents.add(eventId);
       for (const doc of chunk) doc.announcedIn = eventId;
     });
 
-    const { duplicateIds } = await this.guard('store records', () => this.records.insertNew(docs));
+    const duplicateIds = await this.storeAndAnnounce(datasetName, docs, ownEvents);
     for (const doc of docs)
       if (duplicateIds.has(doc._id)) resultOf.get(doc.recordId)!.status = 'duplicate';
-    const announcements = await this.guard('read stored records', () =>
-      this.announcements(
-        docs.filter((doc) => !duplicateIds.has(doc._id)),
-        [...duplicateIds],
+
+    await this.guard('publish rejections', () =>
+      this.publisher.publishMany(
+        RecordRejected,
+        groups.flatMap(({ records: batch, arrival }, g) =>
+          groupResults[g]
+            .filter((r) => r.status === 'rejected')
+            .map((r) => ({
+              data: {
+                dataset: datasetName,
+                ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
+                preview: recordPreview(batch[r.index]),
+                reasons: r.reasons!,
+                receivedAt: new Date(arrival.receivedAtMs).toISOString(),
+              },
+              options: {
+                subject: datasetName,
+                id: deterministicUuidv7(
+                  arrival.receivedAtMs,
+                  `rejected:${arrival.origin}:${r.index}`,
+                ),
+              },
+            })),
+        ),
       ),
     );
 
-    await this.guard('publish record events', () =>
-      Promise.all([
+    return groups.map(({ arrival }, g) =>
+      this.report(datasetName, definition.version, arrival, groupResults[g]),
+    );
+  }
+
+  /**
+   * Stores the new records and publishes their `records.validated` events (and any earlier event
+   * a duplicate belongs to); returns the ids that were already stored. While it runs, `ownEvents`
+   * are marked as being announced by this process, so a concurrent batch that meets one of their
+   * records as a duplicate leaves the event to this one: read back mid-insert, it could be partial.
+   */
+  private async storeAndAnnounce(
+    dataset: string,
+    docs: RawRecordDoc[],
+    ownEvents: Set<string>,
+  ): Promise<Set<string>> {
+    for (const id of ownEvents) this.announcing.set(id, (this.announcing.get(id) ?? 0) + 1);
+    try {
+      const { duplicateIds } = await this.guard('store records', () =>
+        this.records.insertNew(docs),
+      );
+      const announcements = await this.guard('read stored records', () =>
+        this.announcements(
+          docs.filter((doc) => !duplicateIds.has(doc._id)),
+          [...duplicateIds],
+          ownEvents,
+        ),
+      );
+      await this.guard('publish record events', () =>
         this.publisher.publishMany(
           RecordsValidated,
           [...announcements].map(([eventId, announced]) => ({
             data: {
-              dataset: datasetName,
+              dataset,
               schemaVersion: announced[0].schemaVersion,
               records: announced.map((doc) => ({
                 recordId: doc.recordId,
@@ -187,38 +238,18 @@ export class RecordIngestor {
                 receivedAt: new Date(doc.receivedAt).toISOString(),
               })),
             },
-            options: { subject: datasetName, id: eventId },
+            options: { subject: dataset, id: eventId },
           })),
         ),
-        this.publisher.publishMany(
-          RecordRejected,
-          groups.flatMap(({ records: batch, arrival }, g) =>
-            groupResults[g]
-              .filter((r) => r.status === 'rejected')
-              .map((r) => ({
-                data: {
-                  dataset: datasetName,
-                  ...(r.id ? { recordId: r.id.slice(0, 256) } : {}),
-                  preview: recordPreview(batch[r.index]),
-                  reasons: r.reasons!,
-                  receivedAt: new Date(arrival.receivedAtMs).toISOString(),
-                },
-                options: {
-                  subject: datasetName,
-                  id: deterministicUuidv7(
-                    arrival.receivedAtMs,
-                    `rejected:${arrival.origin}:${r.index}`,
-                  ),
-                },
-              })),
-          ),
-        ),
-      ]),
-    );
-
-    return groups.map(({ arrival }, g) =>
-      this.report(datasetName, definition.version, arrival, groupResults[g]),
-    );
+      );
+      return duplicateIds;
+    } finally {
+      for (const id of ownEvents) {
+        const left = this.announcing.get(id)! - 1;
+        if (left > 0) this.announcing.set(id, left);
+        else this.announcing.delete(id);
+      }
+    }
   }
 
   /**
@@ -231,6 +262,7 @@ export class RecordIngestor {
   private async announcements(
     fresh: RawRecordDoc[],
     duplicateIds: string[],
+    ownEvents: Set<string>,
   ): Promise<Map<string, RawRecordDoc[]>> {
     const byEvent = new Map<string, RawRecordDoc[]>();
     const add = (eventId: string, doc: RawRecordDoc) => {
@@ -244,7 +276,11 @@ export class RecordIngestor {
     const stored = await this.records.findByIds(duplicateIds);
     const earlier = new Set<string>();
     for (const doc of stored) {
-      if (doc.announcedIn) earlier.add(doc.announcedIn);
+      if (doc.announcedIn) {
+        // Another batch of this process is storing that event now and will publish it whole.
+        if (ownEvents.has(doc.announcedIn) || !this.announcing.has(doc.announcedIn))
+          earlier.add(doc.announcedIn);
+      }
       // Stored before events were recorded per record: announced on its own, under an id of its own.
       else
         add(deterministicUuidv7(new Date(doc.receivedAt).getTime(), `validated:${doc._id}`), doc);
