@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo, FeatureRowRepository } from '@keelson/persistence';
 import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
-import { freePort, uniqueId, waitFor } from '@keelson/testing';
+import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
 
 const root = join(__dirname, '..');
@@ -120,17 +120,8 @@ async function main() {
     preprocessing: startService('preprocessing', env),
   };
   try {
-    for (const [name, port] of Object.entries(ports)) {
-      await waitFor(
-        `${name} ready`,
-        () =>
-          fetch(`http://127.0.0.1:${port}/health/ready`).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
-    }
+    for (const port of Object.values(ports))
+      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
     const put = await fetch(`http://127.0.0.1:${ports.ingestion}/v1/datasets/${dataset}`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

@@ -20,7 +20,7 @@ import {
 } from '@keelson/ml';
 import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
 import { CATALOGUE } from '@keelson/schemas';
-import { freePort, uniqueId, waitFor } from '@keelson/testing';
+import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
 
 const root = join(__dirname, '..');
@@ -91,17 +91,6 @@ function load(
     );
   });
 }
-
-const ready = (url: string) =>
-  waitFor(
-    `${url} ready`,
-    () =>
-      fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
 
 /** A credit model trained on generated data, as the training service would export it. */
 function creditModel() {
@@ -239,7 +228,7 @@ async function main() {
         PREDICTION_MODELS: model,
         PREDICTION_SAMPLE_RATE: '0',
       });
-      await ready(`http://127.0.0.1:${http}/v2/models/${model}/ready`);
+      await waitForOk(`http://127.0.0.1:${http}/v2/models/${model}/ready`);
       return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
     };
     const node = await startNode(`bench-node-${uniqueId()}`);
@@ -264,7 +253,7 @@ async function main() {
         GATEWAY_HTTP_PORT: String(http),
         GATEWAY_GRPC_PORT: String(grpc),
       });
-      await ready(`http://127.0.0.1:${http}/v2/health/ready`);
+      await waitForOk(`http://127.0.0.1:${http}/v2/health/ready`);
       for (const c of [1, 64])
         record(
           '(d) gateway + 2 nodes, REST',

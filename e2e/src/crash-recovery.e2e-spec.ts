@@ -8,6 +8,7 @@ import {
   testInfra,
   uniqueId,
   waitFor,
+  waitForOk,
   type TsProcess,
 } from '@keelson/testing';
 import type { Connection } from 'mongoose';
@@ -54,15 +55,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
     const start = async (app: 'ingestion' | 'preprocessing', port: number) => {
       const p = runTsProcess(join(root, `dist/apps/${app}/src/main.js`), env); // as deployed
       processes.push(p);
-      await waitFor(
-        `${app} ready`,
-        () =>
-          fetch(`http://127.0.0.1:${port}/health/ready`).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
       return p;
     };
 

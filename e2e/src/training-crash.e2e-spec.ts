@@ -15,6 +15,7 @@ import {
   testInfra,
   uniqueId,
   waitFor,
+  waitForOk,
   type TsProcess,
 } from '@keelson/testing';
 import type { Connection } from 'mongoose';
@@ -48,15 +49,7 @@ describe('kill -9 of training mid-job', () => {
     const start = async () => {
       const p = runTsProcess(join(root, 'dist/apps/training/src/main.js'), env); // as deployed
       processes.push(p);
-      await waitFor(
-        'training ready',
-        () =>
-          fetch(`http://127.0.0.1:${port}/health/ready`).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
       return p;
     };
 

@@ -33,3 +33,19 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+/**
+ * Waits until `url` answers 2xx (a service's readiness endpoint, say); connection errors count as
+ * not yet. 60 s by default: a service compiled on the fly starts slowly on a busy machine.
+ */
+export function waitForOk(url: string, options: WaitOptions = {}): Promise<true> {
+  return waitFor(
+    `${url} to answer 2xx`,
+    () =>
+      fetch(url).then(
+        (r) => r.ok || undefined,
+        () => undefined,
+      ),
+    { timeoutMs: 60_000, intervalMs: 200, ...options },
+  );
+}
