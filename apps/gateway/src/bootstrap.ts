@@ -19,7 +19,7 @@ import { Dispatcher } from './routing/dispatcher';
 import { GatewayHandler } from './routing/gateway-handler';
 import { ModelVersions } from './routing/model-versions';
 import { RetryBudget } from './routing/retry-budget';
-import { GatewayHeartbeats } from './telemetry/gateway-heartbeat';
+import { gatewayFigures, GatewayHeartbeats } from './telemetry/gateway-heartbeat';
 import { gatewayMetrics, reportPool } from './telemetry/gateway-metrics';
 import { GrpcNodeTransport } from './transport/grpc-node-transport';
 import { HttpNodeTransport } from './transport/http-node-transport';
@@ -29,8 +29,6 @@ export interface RunningGateway extends RunningService {
   /** The pool as this gateway sees it (operators: /metrics; tests: here). */
   nodes(): NodeView[];
 }
-
-const NODE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** How often circuits are checked for a due probe and silent nodes are forgotten. */
 const MAINTAIN_MS = 250;
@@ -60,9 +58,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       staleAfterMs: config.pool.staleAfterMs,
       forgetAfterMs: config.pool.forgetAfterMs,
       breaker: config.breaker,
+      statsWindowMs: config.heartbeatMs,
     },
     transports,
   );
+  pool.onRemoved = (nodeId) => gatewayMetrics.forgetNode(nodeId);
   const versions = new ModelVersions();
   const watchers = new ClusterWatchers(messaging, pool, versions, config.pool.nodeIdPrefix, logger);
   await watchers.start();
@@ -149,14 +149,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const heartbeats = new GatewayHeartbeats(
     new EventPublisher(messaging.js, source),
     config.nodeId,
-    () => ({
-      requests: handler.requests,
-      errors: handler.errors,
-      retries: handler.retries,
-      latencyMs: heartbeatLatency(handler.latency.percentiles(Date.now())),
-      // Node ids are bucket keys; the heartbeat's schema takes the ids nodes are allowed to use.
-      openCircuits: pool.openCircuits().filter((id) => NODE_ID.test(id)),
-    }),
+    () => gatewayFigures(handler, pool),
     config.heartbeatMs,
     (error) => logger.warn({ err: error.message }, 'heartbeat failed'),
   );
@@ -183,9 +176,4 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       await messaging.drain();
     },
   };
-}
-
-/** The heartbeat's latency figures from the request window. */
-function heartbeatLatency({ p50, p95, p99 }: { p50: number; p95: number; p99: number }) {
-  return { p50, p95, p99 };
 }

@@ -4,8 +4,10 @@ import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/in
 import { connectNats, EventPublisher, provision } from '@keelson/messaging';
 import { CATALOGUE } from '@keelson/schemas';
 import { createHttpApp, localUrl, type RunningService } from '@keelson/service-kit';
-import { createLogger } from '@keelson/tracing';
+import { createLogger, type Logger } from '@keelson/tracing';
 import { NodeTelemetry } from './cluster/node-telemetry';
+import { registerDrillRoutes } from './drill/drill-routes';
+import { FaultInjector } from './drill/fault-injector';
 import { RoutingWatcher } from './cluster/routing-state';
 import type { PredictionConfig } from './config';
 import { PredictionModule } from './prediction.module';
@@ -13,6 +15,8 @@ import { ModelStore } from './serving/model-store';
 import { NodeInferenceHandler } from './serving/node-handler';
 import { PredictionSampler } from './serving/prediction-sampler';
 import { loadVersionRunner } from './serving/version-runner';
+import { heartbeatFigures } from './telemetry/heartbeat-figures';
+import { nodeMetrics } from './telemetry/node-metrics';
 
 export interface RunningNode extends RunningService {
   grpcAddress: string;
@@ -49,9 +53,13 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   const sampler = new PredictionSampler(
     new EventPublisher(messaging.js, source),
     config.nodeId,
-    config.sampleRate,
+    config.sampling,
+    (result, count) => nodeMetrics.sample(result, count),
   );
-  const handler = new NodeInferenceHandler(store, routing, sampler);
+  sampler.start();
+  const faults = drillFaults(config, logger);
+  const handler = new NodeInferenceHandler(store, routing, sampler, config.heartbeatMs, faults);
+  nodeMetrics.reportLoads(() => store.versionLoads());
 
   const app = await createHttpApp(PredictionModule as never, logger, {
     bodyLimit: config.http.maxBodyBytes,
@@ -70,6 +78,7 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       failed: store.failures(),
     });
   });
+  if (faults) registerDrillRoutes(fastify, faults);
 
   await store.start(); // every model known now is loaded and warm before the node listens
   await app.listen(config.http.port, config.http.host);
@@ -89,13 +98,7 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
     messaging,
     config.nodeId,
     { http: httpAddress, grpc: grpcAddress },
-    () => ({
-      ...store.load(),
-      requests: handler.requests,
-      errors: handler.errors,
-      latencyMs: heartbeatLatency(handler.latency.percentiles(Date.now())),
-      models: store.loaded(),
-    }),
+    () => heartbeatFigures(handler, store, sampler, faults, Date.now()),
     config.heartbeatMs,
     (error) => logger.warn({ err: error.message }, 'heartbeat failed'),
   );
@@ -112,13 +115,22 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
       await app.close();
       routing.stop();
+      await sampler.stop();
       await store.close();
       await messaging.drain();
     },
   };
 }
 
-/** The heartbeat's latency figures from the request window. */
-function heartbeatLatency({ p50, p95, p99 }: { p50: number; p95: number; p99: number }) {
-  return { p50, p95, p99 };
+/** The drill switch: a fault injector only on a node started with PREDICTION_FAULTS=on. */
+function drillFaults(config: PredictionConfig, logger: Logger): FaultInjector | undefined {
+  if (!config.faults.enabled) return undefined;
+  const faults = new FaultInjector();
+  const { latencyMs, errorRate, hang } = config.faults;
+  faults.set({ latencyMs, errorRate, hang });
+  logger.warn(
+    { faults: faults.active ?? 'none yet' },
+    'fault injection is on (PREDICTION_FAULTS): a drill node, not for production traffic',
+  );
+  return faults;
 }

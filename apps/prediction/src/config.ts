@@ -47,8 +47,26 @@ export const predictionConfig = defineConfig('prediction', {
    * Splits a large catalogue across node pools, and keeps tests to their own models.
    */
   models: env.list('PREDICTION_MODELS', { default: [] }),
-  /** Share of requests whose inputs and outputs go to `predictions.<model>` for drift checks. */
-  sampleRate: env.number('PREDICTION_SAMPLE_RATE', { default: 0.01, min: 0, max: 1 }),
+  sampling: {
+    /** Share of answered calls whose inputs and outputs go to `predictions.<model>` (drift). */
+    rate: env.number('PREDICTION_SAMPLE_RATE', { default: 0.01, min: 0, max: 1 }),
+    /** Samples gather this long, per model version, before they leave in one message. */
+    flushMs: env.durationMs('PREDICTION_SAMPLE_FLUSH', { default: 1_000, min: 10 }),
+    /** Samples per message at most. */
+    maxBatch: env.integer('PREDICTION_SAMPLE_BATCH', { default: 100, min: 1, max: 1_000 }),
+    /** Samples waiting to be sent at most; beyond it they are dropped and counted. */
+    maxPending: env.integer('PREDICTION_SAMPLE_BUFFER', { default: 2_000, min: 1 }),
+  },
+  /**
+   * The drill switch (docs/drills.md): with PREDICTION_FAULTS=on the node serves
+   * `/drill/faults`, through which a drill makes it slow, failing or hung. Off, nothing can.
+   */
+  faults: {
+    enabled: env.boolean('PREDICTION_FAULTS', { default: false }),
+    latencyMs: env.durationMs('PREDICTION_FAULT_LATENCY', { default: 0 }),
+    errorRate: env.number('PREDICTION_FAULT_ERROR_RATE', { default: 0, min: 0, max: 1 }),
+    hang: env.boolean('PREDICTION_FAULT_HANG', { default: false }),
+  },
   heartbeatMs: env.durationMs('PREDICTION_HEARTBEAT', { default: 1_000, min: 100 }),
 });
 

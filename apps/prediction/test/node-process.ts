@@ -1,5 +1,6 @@
 import { createInferenceGrpcClient, type InferenceGrpcClient } from '@keelson/inference';
-import { connectNats, type Messaging } from '@keelson/messaging';
+import { connectNats, provision, type Messaging } from '@keelson/messaging';
+import { CATALOGUE } from '@keelson/schemas';
 import {
   apiClient,
   publishTestModel,
@@ -30,6 +31,8 @@ export async function nodeProcessFixture(env: Record<string, string> = {}) {
   const model = `m_${uniqueId()}`;
   const nodeId = `node_${uniqueId()}`;
   const messaging: Messaging = await connectNats({ url: testInfra.natsUrl, name: 'node-test' });
+  // The buckets the model is published to exist before any node has started (a fresh server).
+  await provision(messaging.nc, messaging.jsm, CATALOGUE);
   await publishTestModel(messaging.js, model, { production: 1 });
   const node: TsProcess = runPredictionNode(nodeId, [model], env);
   const running = () => node.child.exitCode === null && node.child.signalCode === null;

@@ -134,22 +134,38 @@ describe('prediction node in its own process (real NATS, real onnxruntime, REST 
       const last = events.at(-1)?.event.data;
       return last && last.requests > 0 ? last : undefined;
     });
-    expect(beat.models).toEqual([{ name: model, version: 1, ready: true }]);
+    expect(beat.models).toEqual([
+      expect.objectContaining({ name: model, version: 1, ready: true, queueCapacity: 512 }),
+    ]);
+    expect(beat.models[0].calls.ok).toBeGreaterThan(0);
+    // The client errors the earlier tests sent (an unknown model, a bad shape) are the callers',
+    // never the node's own failures.
+    expect(beat.calls.clientErrors).toBeGreaterThan(0);
+    expect(beat.calls.serverErrors).toBe(0);
+    expect(beat.requests).toBe(
+      beat.calls.ok + beat.calls.clientErrors + beat.calls.serverErrors + beat.calls.overloaded,
+    );
+    expect(Date.parse(beat.startedAt)).toBeLessThanOrEqual(Date.parse(beat.sentAt));
     expect(beat.addresses).toEqual(f.addresses);
     const nodes = await new Kvm(f.messaging.js).open('nodes');
     expect((await nodes.get(f.nodeId))!.json()).toMatchObject({
       nodeId: f.nodeId,
-      models: beat.models,
+      models: [{ name: model, version: 1, ready: true }],
     });
 
-    const samples = await readEvents<EventData<typeof PredictionSampled>>(
-      f.messaging.js,
-      'PREDICTIONS',
-      `predictions.${model}`,
-    );
-    expect(samples.length).toBeGreaterThan(0);
+    // Samples leave in batches, at most a flush interval after the call.
+    const samples = await waitFor('sampled predictions', async () => {
+      const events = await readEvents<EventData<typeof PredictionSampled>>(
+        f.messaging.js,
+        'PREDICTIONS',
+        `predictions.${model}`,
+      );
+      return events.length > 0 ? events : undefined;
+    });
     expect(samples[0].event.data).toMatchObject({ model, version: 1, nodeId: f.nodeId });
-    expect(samples[0].event.data.inputs.plan).toBeDefined();
+    const plan = samples[0].event.data.samples[0].inputs.find((t) => t.name === 'plan');
+    expect(plan).toMatchObject({ datatype: 'BYTES' });
+    expect(plan!.shape[0]).toBe(plan!.data.length);
 
     const routing = await new Kvm(f.messaging.js).open('routing');
     await routing.put(f.nodeId, JSON.stringify({ state: 'ejected', reason: 'test' }));

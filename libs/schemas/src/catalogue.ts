@@ -208,14 +208,8 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     filterSubjects: ['predictions.*'],
     description: 'drift detection on sampled predictions',
   }),
-  consumer({
-    stream: 'TELEMETRY',
-    durable: 'monitoring-telemetry',
-    filterSubjects: ['telemetry.node.*', 'telemetry.gateway.*'],
-    description: 'node health scoring',
-    maxDeliver: 2,
-    retryBackoffMs: [500],
-  }),
+  // No durable consumer reads TELEMETRY: monitoring subscribes to heartbeats as they are sent, so
+  // after a restart it judges the nodes by what they say now, never by a backlog of old beats.
   consumer({
     stream: 'ALERTS',
     durable: 'recovery-alerts',

@@ -12,6 +12,7 @@ export * from './events/dlq/dead-lettered.event';
 export * from './events/features/feature-rows.event';
 export * from './events/ingest/ingest-records.event';
 export * from './events/ml/model.events';
+export * from './events/ml/drift-reference';
 export * from './events/ml/training.events';
 export * from './events/predictions/prediction-sampled.event';
 export * from './events/records/record-rejected.event';

@@ -1,5 +1,7 @@
 import type { NodeTransport } from '../transport/node-transport';
+import type { GatewayNodeView } from '@keelson/schemas';
 import { CircuitBreaker, type BreakerSettings, type CircuitState } from './circuit-breaker';
+import { NodeAttempts } from './node-attempts';
 import { pickPowerOfTwo } from './power-of-two';
 
 /** A node's entry in the `nodes` bucket (and the same figures in its heartbeats). */
@@ -28,6 +30,8 @@ export interface PoolSettings {
   staleAfterMs: number;
   forgetAfterMs: number;
   breaker: BreakerSettings;
+  /** Span of the per-node latency figures in heartbeats (the heartbeat interval; 1 s). */
+  statsWindowMs?: number;
 }
 
 /** What a request is sent to: a model, and a version (none: the node's own production). */
@@ -42,6 +46,7 @@ export class PoolNode {
   weight = 1;
   routing: RoutingState = 'active';
   lastSeen: number;
+  readonly attempts: NodeAttempts;
   /** `name@version` of every ready version and of every listed one; models listed, and ready. */
   private ready = new Set<string>();
   private listed = new Set<string>();
@@ -54,8 +59,10 @@ export class PoolNode {
     readonly transport: NodeTransport,
     readonly breaker: CircuitBreaker,
     now: number,
+    statsWindowMs = 1_000,
   ) {
     this.lastSeen = now;
+    this.attempts = new NodeAttempts(statsWindowMs);
   }
 
   setModels(models: NodeRecord['models']): void {
@@ -138,6 +145,7 @@ export class NodePool {
         this.transports.create(address),
         new CircuitBreaker(this.settings.breaker, this.now),
         this.now(),
+        this.settings.statsWindowMs,
       );
       this.nodes.set(record.nodeId, node);
       this.applyRouting(node);
@@ -159,7 +167,11 @@ export class NodePool {
     if (!node) return;
     this.nodes.delete(nodeId);
     node.transport.close();
+    this.onRemoved?.(nodeId);
   }
+
+  /** Told when a node leaves the pool (its metric series go with it). */
+  onRemoved?: (nodeId: string) => void;
 
   setRouting(nodeId: string, entry: RoutingEntry | undefined): void {
     if (entry) this.routing.set(nodeId, entry);
@@ -255,6 +267,19 @@ export class NodePool {
       circuit: n.breaker.state,
       outstanding: n.outstanding,
       stale: now - n.lastSeen > this.settings.staleAfterMs,
+      reachable: n.transport.reachable(),
+      routable: n.admitted && n.breaker.closed,
+    }));
+  }
+
+  /** Each node as this gateway's callers see it, for the heartbeat. */
+  views(): GatewayNodeView[] {
+    const now = this.now();
+    return [...this.nodes.values()].map((n) => ({
+      nodeId: n.id,
+      outstanding: n.outstanding,
+      ...n.attempts.figures(now),
+      circuit: n.breaker.state,
       reachable: n.transport.reachable(),
       routable: n.admitted && n.breaker.closed,
     }));

@@ -1,6 +1,8 @@
+import type { AttemptOutcome } from '../pool/node-attempts';
 import type { NodePool, PoolNode, Target } from '../pool/node-pool';
 import type { CallLimits } from '../transport/node-transport';
-import { CallCancelled } from '../transport/node-transport';
+import { CallCancelled, NodeUnreachable } from '../transport/node-transport';
+import { gatewayMetrics } from '../telemetry/gateway-metrics';
 import { clientError, judge } from './failures';
 import type { RetryBudget } from './retry-budget';
 
@@ -73,12 +75,14 @@ export class Dispatcher {
           deadlineMs: Math.min(deadlineMs, Date.now() + this.settings.attemptMs),
           ...(controller && { signal: controller.signal }),
         };
+        const started = performance.now();
         call(node, limits).then(
           (value) => {
             node.outstanding--;
             running--;
             if (controller) unfinished.delete(controller);
             node.breaker.success();
+            observe(node, 'ok', started);
             settle(undefined, value);
           },
           (error: unknown) => {
@@ -87,6 +91,7 @@ export class Dispatcher {
             if (controller) unfinished.delete(controller);
             if (error instanceof CallCancelled) return;
             const verdict = judge(error);
+            observe(node, attemptOutcome(error, verdict.nodeFault), started);
             if (!verdict.nodeFault) node.breaker.success();
             else if (node.breaker.failure()) events.circuitOpened(node);
             if (settled) return;
@@ -124,4 +129,16 @@ export class Dispatcher {
       }
     });
   }
+}
+
+/** How an attempt ended, as the node's callers count it (heartbeats and metrics). */
+function attemptOutcome(error: unknown, nodeFault: boolean): AttemptOutcome {
+  if (error instanceof NodeUnreachable && error.code === 'DEADLINE_EXCEEDED') return 'timeout';
+  return nodeFault ? 'node_failure' : 'other';
+}
+
+function observe(node: PoolNode, outcome: AttemptOutcome, started: number): void {
+  const now = performance.now();
+  node.attempts.record(outcome, now - started, now);
+  gatewayMetrics.nodeAttempt(node.id, outcome, (now - started) / 1_000);
 }

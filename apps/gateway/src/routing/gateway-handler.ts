@@ -9,6 +9,7 @@ import {
 } from '@keelson/inference';
 import type { NodePool, PoolNode, Target } from '../pool/node-pool';
 import { gatewayMetrics } from '../telemetry/gateway-metrics';
+import { ModelTraffic } from '../telemetry/model-traffic';
 import type { Dispatcher, DispatchEvents } from './dispatcher';
 import type { ModelVersions } from './model-versions';
 
@@ -23,10 +24,13 @@ const UNKNOWN_MODEL = '_unknown';
  * may retry later).
  */
 export class GatewayHandler implements InferenceHandler {
-  readonly latency = new LatencyWindow();
+  /** Requests of the last second (a heartbeat's span). */
+  readonly latency = new LatencyWindow(4096, 1_000);
+  readonly traffic = new ModelTraffic();
   requests = 0;
   errors = 0;
   retries = 0;
+  hedges = 0;
 
   constructor(
     private readonly pool: NodePool,
@@ -90,6 +94,7 @@ export class GatewayHandler implements InferenceHandler {
       );
       const ms = performance.now() - started;
       this.latency.record(ms, Date.now());
+      this.traffic.record(model, 'ok', ms);
       gatewayMetrics.answered(model, response.version ?? version, ms / 1_000);
       return response;
     } catch (error) {
@@ -97,6 +102,7 @@ export class GatewayHandler implements InferenceHandler {
       this.errors++;
       this.latency.record(ms, Date.now());
       const code = error instanceof InferenceError ? error.code : 'INTERNAL';
+      this.traffic.record(model, isClientMistake(code) ? 'client_error' : 'server_error', ms);
       gatewayMetrics.failed(model, version, code, ms / 1_000);
       throw error;
     }
@@ -136,7 +142,8 @@ export class GatewayHandler implements InferenceHandler {
   private events(model: string, version: string): DispatchEvents {
     return {
       extraAttempt: (kind) => {
-        this.retries++;
+        if (kind === 'hedge') this.hedges++;
+        else this.retries++;
         gatewayMetrics.retried(model, version, kind);
       },
       budgetExhausted: () => gatewayMetrics.budgetExhausted(),
@@ -147,6 +154,12 @@ export class GatewayHandler implements InferenceHandler {
     };
   }
 }
+
+/**
+ * A request the caller got wrong (malformed, or a model or version nobody serves): it burns no
+ * error budget. Everything else, overload included, is the platform failing its callers.
+ */
+const isClientMistake = (code: string) => code === 'INVALID_ARGUMENT' || code === 'NOT_FOUND';
 
 const unavailable = (what: string) =>
   new InferenceError('UNAVAILABLE', `no prediction node can serve ${what} right now`);

@@ -34,6 +34,20 @@ const LATENCY = new Histogram({
   registers: [metricsRegistry],
 });
 
+const NODE_ATTEMPTS = counter(
+  'keelson_gateway_node_attempts_total',
+  'Attempts sent to each node, by outcome (ok, node_failure, timeout, other)',
+  ['node', 'outcome'],
+);
+const NODE_LATENCY = new Histogram({
+  name: 'keelson_gateway_node_attempt_duration_seconds',
+  help: 'Latency of the attempts each node answered, seen by the gateway',
+  labelNames: ['node'],
+  buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
+const ATTEMPT_OUTCOMES = ['ok', 'node_failure', 'timeout', 'other'] as const;
+
 /** Pools whose state the gauges report at scrape time (one per gateway in the process). */
 const pools = new Set<() => NodeView[]>();
 const nodeGauge = (name: string, help: string, value: (n: NodeView) => number) =>
@@ -89,5 +103,15 @@ export const gatewayMetrics = {
   },
   circuitOpened(node: string): void {
     CIRCUITS_OPENED.inc({ node });
+  },
+  nodeAttempt(node: string, outcome: (typeof ATTEMPT_OUTCOMES)[number], seconds: number): void {
+    NODE_ATTEMPTS.inc({ node, outcome });
+    if (outcome === 'ok') NODE_LATENCY.observe({ node }, seconds);
+  },
+  /** A node left the pool: its series go too, so node churn cannot grow the metrics forever. */
+  forgetNode(node: string): void {
+    for (const outcome of ATTEMPT_OUTCOMES) NODE_ATTEMPTS.remove({ node, outcome });
+    NODE_LATENCY.remove({ node });
+    CIRCUITS_OPENED.remove({ node });
   },
 };

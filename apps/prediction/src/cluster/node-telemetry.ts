@@ -5,13 +5,14 @@ import { NodeHeartbeat, type EventData } from '@keelson/schemas';
 
 export type HeartbeatFigures = Omit<
   EventData<typeof NodeHeartbeat>,
-  'nodeId' | 'addresses' | 'eventLoopLagMs'
+  'nodeId' | 'addresses' | 'eventLoopLagMs' | 'startedAt' | 'sentAt' | 'intervalMs'
 >;
 
 /**
- * Every `intervalMs`: a heartbeat on `telemetry.node.<id>` (load, latency, errors, event-loop lag,
- * loaded versions) for monitoring, and this node's entry in the `nodes` bucket (its addresses and
- * versions) that the gateway builds its pool from. The bucket's TTL drops a node that stops.
+ * Every `intervalMs`: a heartbeat on `telemetry.node.<id>` (calls by outcome, latency, queues,
+ * event-loop lag, loaded versions) for monitoring, and this node's entry in the `nodes` bucket
+ * (its addresses and versions) that the gateway builds its pool from. The bucket's TTL drops a
+ * node that stops.
  */
 export class NodeTelemetry {
   private timer?: NodeJS.Timeout;
@@ -41,10 +42,19 @@ export class NodeTelemetry {
     const eventLoopLagMs = Number.isFinite(this.lag.max) ? this.lag.max / 1e6 : 0;
     this.lag.reset();
     const publisher = new EventPublisher(this.messaging.js, `prediction/${this.nodeId}`);
+    const sentAt = new Date().toISOString();
     await Promise.all([
       publisher.publish(
         NodeHeartbeat,
-        { nodeId: this.nodeId, addresses: this.addresses, eventLoopLagMs, ...figures },
+        {
+          nodeId: this.nodeId,
+          addresses: this.addresses,
+          startedAt: this.startedAt,
+          sentAt,
+          intervalMs: this.intervalMs,
+          eventLoopLagMs,
+          ...figures,
+        },
         { subject: this.nodeId },
       ),
       this.kv!.put(
@@ -52,9 +62,9 @@ export class NodeTelemetry {
         JSON.stringify({
           nodeId: this.nodeId,
           addresses: this.addresses,
-          models: figures.models,
+          models: figures.models.map(({ name, version, ready }) => ({ name, version, ready })),
           startedAt: this.startedAt,
-          heartbeatAt: new Date().toISOString(),
+          heartbeatAt: sentAt,
         }),
       ),
     ]);

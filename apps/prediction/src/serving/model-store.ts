@@ -9,7 +9,7 @@ export interface VersionRunner {
   infer(inputs: Tensor[], outputs?: string[], deadline?: number): Promise<Tensor[]>;
   /** Waits for in-flight requests, then frees the version's workers. */
   drain(): Promise<void>;
-  load(): { inFlight: number; queueDepth: number };
+  load(): { inFlight: number; queueDepth: number; queueCapacity: number };
   metadata(): { inputs: TensorSpec[]; outputs: TensorSpec[] };
 }
 
@@ -127,16 +127,19 @@ export class ModelStore {
     return out;
   }
 
-  load(): { inFlight: number; queueDepth: number } {
-    let inFlight = 0;
-    let queueDepth = 0;
+  /** Each loaded version's queue and in-flight requests. */
+  versionLoads(): Array<{
+    model: string;
+    version: number;
+    inFlight: number;
+    queueDepth: number;
+    queueCapacity: number;
+  }> {
+    const out = [];
     for (const versions of this.models.values())
-      for (const v of versions.values()) {
-        const l = v.runner.load();
-        inFlight += l.inFlight;
-        queueDepth += l.queueDepth;
-      }
-    return { inFlight, queueDepth };
+      for (const v of versions.values())
+        out.push({ model: v.model, version: v.version, ...v.runner.load() });
+    return out;
   }
 
   /** Changes to one model apply in order; different models load in parallel. */

@@ -7,23 +7,36 @@ import {
   type InferResponse,
   type ModelMetadata,
   type TensorMetadata,
-  LatencyWindow,
 } from '@keelson/inference';
 import type { RoutingWatcher } from '../cluster/routing-state';
+import type { FaultInjector } from '../drill/fault-injector';
+import { CallFigures, outcomeOf } from '../telemetry/call-figures';
+import { nodeMetrics, UNKNOWN } from '../telemetry/node-metrics';
 import type { LoadedVersion, ModelStore } from './model-store';
 import type { PredictionSampler } from './prediction-sampler';
 
 /** What a prediction node answers, over REST and gRPC alike. */
 export class NodeInferenceHandler implements InferenceHandler {
-  readonly latency = new LatencyWindow();
-  requests = 0;
-  errors = 0;
+  readonly figures: CallFigures;
+  /** Calls being answered now: queued, running, or held by an injected hang. */
+  active = 0;
 
   constructor(
     private readonly store: ModelStore,
     private readonly routing: RoutingWatcher,
     private readonly sampler: PredictionSampler,
-  ) {}
+    /** Heartbeat interval: the span of the latency figures each heartbeat reports. */
+    latencyWindowMs: number,
+    /** Present only on a node started with PREDICTION_FAULTS=on (drills and tests). */
+    private readonly faults?: FaultInjector,
+  ) {
+    this.figures = new CallFigures(latencyWindowMs);
+  }
+
+  /** Every call since start, whatever its outcome. */
+  get requests(): number {
+    return this.figures.calls.total;
+  }
 
   serverLive(): boolean {
     return true;
@@ -59,9 +72,11 @@ export class NodeInferenceHandler implements InferenceHandler {
 
   async infer(request: InferRequest): Promise<InferResponse> {
     const started = performance.now();
-    this.requests++;
+    let loaded: LoadedVersion | undefined;
+    this.active++;
     try {
-      const loaded = this.require(request.model, request.version);
+      loaded = this.require(request.model, request.version);
+      if (this.faults) await this.faults.apply(request.deadlineMs);
       const outputs = await loaded.runner.infer(
         request.inputs,
         request.outputs?.map((o) => o.name),
@@ -69,7 +84,7 @@ export class NodeInferenceHandler implements InferenceHandler {
       );
       const selected = selectOutputs(outputs, request.outputs);
       const ms = performance.now() - started;
-      this.latency.record(ms, Date.now());
+      this.record('ok', ms, request.model, loaded);
       this.sampler.offer(loaded.model, loaded.version, request.inputs, selected, ms);
       return {
         model: loaded.model,
@@ -78,9 +93,23 @@ export class NodeInferenceHandler implements InferenceHandler {
         outputs: selected,
       };
     } catch (error) {
-      this.errors++;
+      this.record(outcomeOf(error), performance.now() - started, request.model, loaded);
       throw error;
+    } finally {
+      this.active--;
     }
+  }
+
+  private record(
+    outcome: ReturnType<typeof outcomeOf>,
+    ms: number,
+    model: string,
+    loaded: LoadedVersion | undefined,
+  ): void {
+    this.figures.record(outcome, ms, Date.now(), loaded?.model, loaded?.version);
+    // Label values only from what this node serves: a client's made-up names make no series.
+    const label = loaded?.model ?? (this.store.isKnown(model) ? model : UNKNOWN);
+    nodeMetrics.call(label, loaded ? String(loaded.version) : UNKNOWN, outcome, ms / 1_000);
   }
 
   private find(name: string, version?: string): LoadedVersion | undefined {

@@ -8,6 +8,7 @@ import {
   type Tensor,
 } from '@keelson/inference';
 import type { PredictionConfig } from '../config';
+import { nodeMetrics } from '../telemetry/node-metrics';
 import type { TensorSpec, VersionRunner } from './model-store';
 
 /** The engine's refusals as the protocol's answers (429, 504, 503, 400; anything else 500). */
@@ -26,8 +27,8 @@ function asProtocolError(error: unknown): unknown {
 /** Loads a version on worker threads behind a dynamic batcher; resolves once it is warm. */
 export async function loadVersionRunner(
   bytes: Uint8Array,
-  _model: string,
-  _version: number,
+  model: string,
+  version: number,
   batching: PredictionConfig['batching'],
 ): Promise<VersionRunner> {
   const runner = await ModelRunner.load(bytes, {
@@ -37,6 +38,7 @@ export async function loadVersionRunner(
       maxQueueDelayUs: batching.maxQueueDelayUs,
       maxQueueSize: batching.maxQueueSize,
       maxBatchesPerWorker: batching.batchesPerWorker,
+      onBatch: (requests, rows) => nodeMetrics.batch(model, version, requests, rows),
     },
   });
   return {
@@ -44,10 +46,14 @@ export async function loadVersionRunner(
       runner.infer(inputs, outputs, deadline).catch((error: unknown) => {
         throw asProtocolError(error);
       }),
-    drain: () => runner.drain(),
+    drain: () => runner.drain().finally(() => nodeMetrics.forget(model, version)),
     load: () => {
       const stats = runner.stats();
-      return { inFlight: stats.inFlight, queueDepth: stats.queued };
+      return {
+        inFlight: stats.inFlight,
+        queueDepth: stats.queued,
+        queueCapacity: batching.maxQueueSize,
+      };
     },
     metadata: () => runner.metadata as { inputs: TensorSpec[]; outputs: TensorSpec[] },
   };

@@ -26,6 +26,11 @@ export interface DynamicBatcherOptions {
    * a batch leaves only when full or after maxQueueDelayUs, even with a worker idle.
    */
   idleDispatch: 'immediate' | 'delay';
+  /**
+   * Told the size of every batch as it leaves for a worker (a node's batch-size histogram). Kept
+   * out of the hot path's allocations: two numbers, no object.
+   */
+  onBatch?: (requests: number, rows: number) => void;
   /** Latency percentiles cover at most this many recent requests... */
   latencyWindowSize: number;
   /** ...none older than this. */

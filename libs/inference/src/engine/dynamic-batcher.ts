@@ -196,7 +196,10 @@ export class DynamicBatcher {
     this.inFlight += batch.length;
     this.batches++;
     this.batchedRequests += batch.length;
-    for (const r of batch) this.batchedRows += r.rows;
+    let rows = 0;
+    for (const r of batch) rows += r.rows;
+    this.batchedRows += rows;
+    this.options.onBatch?.(batch.length, rows);
     // A lone request's arrays are the caller's: cloned, not moved. A concatenation is ours to move.
     const inputs = concatRequests(batch.map((r) => r.inputs));
     this.executor.run(inputs, batch[0].outputs, batch.length > 1).then(

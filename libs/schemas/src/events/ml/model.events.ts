@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../define-event';
 import { Metrics, Name } from '../common';
+import { DriftReferenceSchema } from './drift-reference';
 
 export const ModelStage = Type.Union([
   Type.Literal('registered'),
@@ -26,6 +27,11 @@ export const ModelRegistered = defineEvent({
         sizeBytes: Type.Integer({ minimum: 1 }),
       }),
       stage: ModelStage,
+      /**
+       * The training data's distributions (inputs and holdout scores), for drift monitoring.
+       * Absent for uploaded models, which come without their training data.
+       */
+      reference: Type.Optional(DriftReferenceSchema),
     },
     { additionalProperties: false },
   ),
