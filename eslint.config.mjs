@@ -24,6 +24,8 @@ export default tseslint.config(
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:schemas', onlyDependOnLibsWithTags: ['scope:none'] },
+            // Detection is pure (arrays in, verdicts out): it may use the schemas' types, nothing else.
+            { sourceTag: 'scope:detection', onlyDependOnLibsWithTags: ['scope:schemas'] },
             // Test helpers may be used by tests only (checked below), never by production code paths.
             { sourceTag: 'scope:testing', notDependOnLibsWithTags: ['type:app'] },
           ],

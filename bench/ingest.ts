@@ -8,7 +8,7 @@ import { connectNats, provision } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo, FeatureRowRepository } from '@keelson/persistence';
 import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
-import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
+import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
 
 const root = join(__dirname, '..');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);

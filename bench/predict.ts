@@ -21,7 +21,7 @@ import {
 import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
 import { CATALOGUE } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
-import { CREDIT_SCHEMA, generateCredit } from '../tools/demo/credit-generator';
+import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
 
 const root = join(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

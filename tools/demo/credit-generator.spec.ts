@@ -7,8 +7,8 @@ import {
   generateCreditRows,
   trueProbability,
   type GeneratedRow,
-} from './credit-generator';
-import { mulberry32 } from './prng';
+  mulberry32,
+} from '@keelson/sample-data';
 import { writeCredit } from './generate-credit';
 
 function bruteForceAuc(scores: number[], labels: boolean[]): number {

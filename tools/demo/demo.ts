@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CREDIT_SCHEMA, generateCredit } from './credit-generator';
+import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
 
 const root = join(__dirname, '../..');
 const state = join(root, '.keelson');

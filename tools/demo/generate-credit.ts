@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { CREDIT_COLUMNS, generateCredit, type CreditRecord } from './credit-generator';
+import { CREDIT_COLUMNS, generateCredit, type CreditRecord } from '@keelson/sample-data';
 import { formatCsvRow } from './csv';
 import { choiceOption, intOption, parseCli, UsageError } from './cli-args';
 

@@ -11,7 +11,7 @@ import {
   type RawValue,
   type TrainOptions,
 } from '@keelson/ml';
-import { bayesOptimalAuc, CREDIT_SCHEMA, generateCreditRows } from '../demo/credit-generator';
+import { bayesOptimalAuc, CREDIT_SCHEMA, generateCreditRows } from '@keelson/sample-data';
 
 // The trainer against the best any model could do. The demo generator draws each label from a
 // known probability, so ranking the test rows by that probability gives the Bayes-optimal AUC on

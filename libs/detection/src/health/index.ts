@@ -1,0 +1,6 @@
+export * from './health-settings';
+export * from './node-figures';
+export * from './node-tracker';
+export * from './pool-health';
+export * from './robust';
+export * from './signals';

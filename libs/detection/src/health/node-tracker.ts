@@ -1,0 +1,154 @@
+import type {
+  CallOutcomes,
+  EventData,
+  GatewayHeartbeat,
+  GatewayNodeView,
+  InjectedFaults,
+  NodeHeartbeat,
+} from '@keelson/schemas';
+import { RecentMedian } from './robust';
+
+export type NodeBeat = EventData<typeof NodeHeartbeat>;
+export type GatewayBeat = EventData<typeof GatewayHeartbeat>;
+
+/** Calls of one interval: the difference of two heartbeats' counters. */
+export interface CallWindow extends CallOutcomes {
+  /** Milliseconds between the two heartbeats. */
+  spanMs: number;
+}
+
+/** What one gateway saw of the node in its latest heartbeat. */
+export interface CallerView {
+  gatewayId: string;
+  receivedAt: number;
+  intervalMs: number;
+  circuit: GatewayNodeView['circuit'];
+  reachable: boolean;
+  outstanding: number;
+  p99Ms: number;
+  /** Attempts since the gateway's previous heartbeat; undefined on its first (or after a reset). */
+  window?: { ok: number; nodeFailures: number; timeouts: number };
+}
+
+interface ModelLatency {
+  p99: RecentMedian;
+  updatedAt: number;
+}
+
+/**
+ * One node's recent past as monitoring needs it: when it was last heard, the calls of its latest
+ * interval (from the difference of monotonic counters, so a lost heartbeat loses no calls and a
+ * restart is a new baseline, never a negative count), each model's p99 smoothed over the last
+ * three intervals, and its callers' views. Fixed-size state per node.
+ */
+export class TrackedNode {
+  /** Monitoring's clock at the latest heartbeat; -Infinity before the first. */
+  lastHeardAt = -Infinity;
+  intervalMs = 1_000;
+  startedAt = '';
+  beat?: NodeBeat;
+  window?: CallWindow;
+  private previous?: { calls: CallOutcomes; at: number };
+  private readonly latency = new Map<string, ModelLatency>();
+  readonly callers = new Map<string, CallerView>();
+  private readonly callerCounters = new Map<
+    string,
+    { startedAt: string; attempts: GatewayNodeView['attempts'] }
+  >();
+
+  constructor(readonly nodeId: string) {}
+
+  heartbeat(beat: NodeBeat, receivedAt: number, minCalls: number): void {
+    const restarted = beat.startedAt !== this.startedAt;
+    const previous = this.previous;
+    if (!restarted && previous && !decreased(previous.calls, beat.calls)) {
+      this.window = {
+        ok: beat.calls.ok - previous.calls.ok,
+        clientErrors: beat.calls.clientErrors - previous.calls.clientErrors,
+        serverErrors: beat.calls.serverErrors - previous.calls.serverErrors,
+        overloaded: beat.calls.overloaded - previous.calls.overloaded,
+        spanMs: receivedAt - previous.at,
+      };
+    } else {
+      this.window = undefined; // a new process: its first heartbeat is the baseline
+      if (restarted) this.latency.clear();
+    }
+    this.previous = { calls: beat.calls, at: receivedAt };
+    this.startedAt = beat.startedAt;
+    this.intervalMs = beat.intervalMs;
+    this.lastHeardAt = receivedAt;
+    this.beat = beat;
+    for (const m of beat.models) {
+      if (m.latencyMs.count < minCalls) continue; // a p99 of a handful of calls is their maximum
+      let entry = this.latency.get(m.name);
+      if (!entry) {
+        entry = { p99: new RecentMedian(3), updatedAt: receivedAt };
+        this.latency.set(m.name, entry);
+      }
+      entry.p99.push(m.latencyMs.p99);
+      entry.updatedAt = receivedAt;
+    }
+  }
+
+  caller(gateway: GatewayBeat, view: GatewayNodeView, receivedAt: number): void {
+    const before = this.callerCounters.get(gateway.gatewayId);
+    const fresh = before?.startedAt === gateway.startedAt;
+    const a = view.attempts;
+    const window =
+      fresh && a.ok >= before.attempts.ok && a.nodeFailures >= before.attempts.nodeFailures
+        ? {
+            ok: a.ok - before.attempts.ok,
+            nodeFailures: a.nodeFailures - before.attempts.nodeFailures,
+            timeouts: Math.max(0, a.timeouts - before.attempts.timeouts),
+          }
+        : undefined;
+    this.callerCounters.set(gateway.gatewayId, { startedAt: gateway.startedAt, attempts: a });
+    this.callers.set(gateway.gatewayId, {
+      gatewayId: gateway.gatewayId,
+      receivedAt,
+      intervalMs: gateway.intervalMs,
+      circuit: view.circuit,
+      reachable: view.reachable,
+      outstanding: view.outstanding,
+      p99Ms: view.latencyMs.p99,
+      ...(window && { window }),
+    });
+  }
+
+  /** Callers heard from within three of their intervals (a gateway that stopped says nothing). */
+  currentCallers(now: number): CallerView[] {
+    const current: CallerView[] = [];
+    for (const [id, view] of this.callers) {
+      if (now - view.receivedAt <= 3 * view.intervalMs + 500) current.push(view);
+      else if (now - view.receivedAt > 60_000) {
+        this.callers.delete(id);
+        this.callerCounters.delete(id);
+      }
+    }
+    return current;
+  }
+
+  /** Each model's smoothed p99, if measured within the last three intervals. */
+  p99ByModel(now: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [model, entry] of this.latency) {
+      const value = entry.p99.value;
+      if (value !== undefined && now - entry.updatedAt <= 3 * this.intervalMs + 500)
+        out.set(model, value);
+    }
+    return out;
+  }
+
+  get faults(): InjectedFaults | undefined {
+    return this.beat?.faults;
+  }
+}
+
+function decreased(before: CallOutcomes, now: CallOutcomes): boolean {
+  return (
+    now.ok < before.ok ||
+    now.clientErrors < before.clientErrors ||
+    now.serverErrors < before.serverErrors ||
+    now.overloaded < before.overloaded
+  );
+}

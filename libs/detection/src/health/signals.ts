@@ -1,0 +1,183 @@
+import type { HealthSettings } from './health-settings';
+import type { NodeFigures, Rate } from './node-figures';
+import { median, scaledMad } from './robust';
+
+export const SIGNALS = [
+  'missed-heartbeats',
+  'unreachable',
+  'circuits-open',
+  'caller-timeouts',
+  'caller-errors',
+  'server-errors',
+  'slow',
+  'queue-saturated',
+  'event-loop-lag',
+] as const;
+export type SignalName = (typeof SIGNALS)[number];
+
+/** `unknown`: not enough evidence either way (no traffic, no callers, a stale heartbeat). */
+export type Verdict = 'bad' | 'good' | 'unknown';
+
+export interface SignalReading {
+  verdict: Verdict;
+  /** 0 when all is well, 1 at twice the threshold or worse: what the health score is made of. */
+  pressure: number;
+  value?: number;
+  threshold?: number;
+  /** The peers' median of the same figure, where the node is judged against them. */
+  peers?: number;
+  detail?: string;
+}
+
+export type SignalReadings = Record<SignalName, SignalReading>;
+
+const UNKNOWN: SignalReading = { verdict: 'unknown', pressure: 0 };
+const clamp01 = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 1);
+
+/** How long a signal must stay bad before it condemns: stopped heartbeats already took time. */
+export function holdMs(signal: SignalName, settings: HealthSettings, intervalMs: number): number {
+  if (signal === 'missed-heartbeats') return 0;
+  const beats = settings.condemnAfterBeats;
+  return (signal === 'unreachable' ? Math.min(1, beats) : beats) * intervalMs;
+}
+
+/**
+ * Reads every signal of one node against its peers (the other nodes, each judged the same way).
+ * Peer medians leave the node itself out, so a sick node never lowers the bar it is held to.
+ * `hearing` is false while monitoring itself hears nobody: silence is then ours, not the node's.
+ */
+export function readSignals(
+  node: NodeFigures,
+  peers: readonly NodeFigures[],
+  settings: HealthSettings,
+  deadAfterMs: number,
+  hearing: boolean,
+): SignalReadings {
+  return {
+    'missed-heartbeats': missedHeartbeats(node, deadAfterMs, hearing),
+    unreachable: share(node.callers.unreachable, node.callers.gateways, 'callers refused'),
+    'circuits-open': share(node.callers.circuitsOpen, node.callers.gateways, 'circuits open'),
+    'caller-timeouts': callerTimeouts(node, settings),
+    'caller-errors': errorRate(
+      node.callers.errors,
+      peers.map((p) => p.callers.errors),
+      settings,
+    ),
+    'server-errors': errorRate(
+      node.serverErrors,
+      peers.map((p) => p.serverErrors),
+      settings,
+    ),
+    slow: slow(node, peers, settings),
+    'queue-saturated': saturated(node, peers, settings),
+    'event-loop-lag': lag(node, peers, settings),
+  };
+}
+
+function missedHeartbeats(node: NodeFigures, deadAfterMs: number, hearing: boolean): SignalReading {
+  const age = node.heartbeatAgeMs;
+  if (!hearing) return { ...UNKNOWN, detail: 'monitoring hears no heartbeats at all' };
+  return {
+    verdict: age > deadAfterMs ? 'bad' : 'good',
+    pressure: clamp01(age / deadAfterMs - 0.5),
+    value: Number.isFinite(age) ? Math.round(age) : -1,
+    threshold: deadAfterMs,
+  };
+}
+
+/** Half or more of the gateways that call the node see it refuse, or keep its circuit open. */
+function share(count: number, gateways: number, detail: string): SignalReading {
+  if (gateways === 0) return UNKNOWN;
+  const value = count / gateways;
+  return { verdict: value >= 0.5 ? 'bad' : 'good', pressure: value, value, threshold: 0.5, detail };
+}
+
+function callerTimeouts(node: NodeFigures, settings: HealthSettings): SignalReading {
+  if (node.callers.gateways === 0) return UNKNOWN;
+  const value = node.callers.timeouts;
+  return {
+    verdict: value >= settings.callerTimeouts ? 'bad' : 'good',
+    pressure: clamp01(value / (2 * settings.callerTimeouts)),
+    value,
+    threshold: settings.callerTimeouts,
+  };
+}
+
+function errorRate(
+  own: Rate | undefined,
+  peers: Array<Rate | undefined>,
+  settings: HealthSettings,
+): SignalReading {
+  if (!own || own.calls < settings.minCalls) return UNKNOWN;
+  const peerRates = peers
+    .filter((p): p is Rate => p !== undefined && p.calls >= settings.minCalls)
+    .map((p) => p.value);
+  const peerMedian = peerRates.length > 0 ? median(peerRates) : 0;
+  const threshold = Math.max(settings.errorRate, peerMedian + settings.errorMargin);
+  return {
+    verdict: own.value >= threshold ? 'bad' : 'good',
+    pressure: clamp01(own.value / (2 * threshold)),
+    value: own.value,
+    threshold,
+    peers: peerMedian,
+    detail: `${own.calls} calls`,
+  };
+}
+
+/** The model on which the node is slowest compared with the peers that serve it too. */
+function slow(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+  let worst: SignalReading = UNKNOWN;
+  for (const [model, p99] of node.p99ByModel) {
+    const others = peers.map((p) => p.p99ByModel.get(model)).filter((v) => v !== undefined);
+    if (others.length === 0) continue;
+    const peerMedian = median(others);
+    const spread = Math.max(scaledMad(others), 0.1 * peerMedian);
+    const threshold = Math.max(
+      settings.latencyRatio * peerMedian,
+      peerMedian + settings.latencySpreads * spread,
+      peerMedian + settings.latencyFloorMs,
+    );
+    const reading: SignalReading = {
+      verdict: p99 >= threshold ? 'bad' : 'good',
+      pressure: clamp01((p99 - peerMedian) / (2 * (threshold - peerMedian))),
+      value: p99,
+      threshold,
+      peers: peerMedian,
+      detail: `p99 of ${model}`,
+    };
+    if (worst.verdict === 'unknown' || reading.pressure > worst.pressure) worst = reading;
+  }
+  return worst;
+}
+
+function saturated(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+  const own = node.queueSaturation;
+  if (own === undefined) return UNKNOWN;
+  const others = peers.map((p) => p.queueSaturation).filter((v) => v !== undefined);
+  const peerMedian = others.length > 0 ? median(others) : 0;
+  // A pool that is saturated everywhere needs capacity, not an ejection.
+  const bad = own >= settings.queueSaturation && peerMedian < 0.5;
+  return {
+    verdict: bad ? ('bad' as const) : ('good' as const),
+    pressure: clamp01(own / (2 * settings.queueSaturation)),
+    value: own,
+    threshold: settings.queueSaturation,
+    peers: peerMedian,
+  };
+}
+
+function lag(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+  const own = node.eventLoopLagMs;
+  if (own === undefined) return UNKNOWN;
+  const others = peers.map((p) => p.eventLoopLagMs).filter((v) => v !== undefined);
+  const peerMedian = others.length > 0 ? median(others) : 0;
+  const relative = Math.max(250, settings.eventLoopLagRatio * peerMedian);
+  const threshold = Math.min(settings.eventLoopLagMs, relative);
+  return {
+    verdict: own >= threshold ? ('bad' as const) : ('good' as const),
+    pressure: clamp01(own / (2 * threshold)),
+    value: own,
+    threshold,
+    peers: peerMedian,
+  };
+}
