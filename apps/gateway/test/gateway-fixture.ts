@@ -187,17 +187,4 @@ const bearer =
       },
     });
 
-/** Raw churn rows as OIP v2 JSON inputs: one [N,1] tensor per field. */
-export function churnInputs(count = 1, seed = 0) {
-  const rows = Array.from({ length: count }, (_, i) => i + seed);
-  return [
-    { name: 'tenure', datatype: 'FP64', shape: [count, 1], data: rows.map((r) => (r % 48) + 0.5) },
-    { name: 'spend', datatype: 'FP64', shape: [count, 1], data: rows.map((r) => (r % 7) * 10) },
-    {
-      name: 'plan',
-      datatype: 'BYTES',
-      shape: [count, 1],
-      data: rows.map((r) => ['basic', 'pro', 'team'][r % 3]),
-    },
-  ];
-}
+export { churnInputs } from '@keelson/testing';

@@ -1,6 +1,6 @@
 import type { Tensor } from '@keelson/inference';
 import { waitFor } from '@keelson/testing';
-import { churnInputs } from './churn-inputs';
+import { churnInputsOf as churnInputs } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 const rows = [

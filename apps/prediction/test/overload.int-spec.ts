@@ -1,4 +1,4 @@
-import { churnInputs } from './churn-inputs';
+import { churnInputsOf as churnInputs } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 describe('a prediction node process past its queue', () => {

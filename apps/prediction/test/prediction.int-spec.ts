@@ -3,7 +3,7 @@ import { createInferenceGrpcClient, type Tensor } from '@keelson/inference';
 import { readEvents } from '@keelson/messaging';
 import type { EventData, NodeHeartbeat, PredictionSampled } from '@keelson/schemas';
 import { waitFor } from '@keelson/testing';
-import { churnInputs } from './churn-inputs';
+import { churnInputsOf as churnInputs } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 const rows = [

@@ -2,7 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
 import { Repository } from './repository';
 
-export type ApiScope = 'ingest' | 'train' | 'predict' | 'admin';
+/** What a key may do; `admin` may do everything. Colons name a service's own permissions. */
+export const API_SCOPES = [
+  'ingest',
+  'train',
+  'predict',
+  'monitoring:read',
+  'routing:write',
+  'dlq:read',
+  'dlq:replay',
+  'admin',
+] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
 
 export interface ApiKey {
   id: string;

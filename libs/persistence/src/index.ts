@@ -10,3 +10,5 @@ export * from './transform.repository';
 export * from './persistence.module';
 export * from './model-version.repository';
 export * from './training-job.repository';
+export * from './alert.repository';
+export * from './drift-reference.repository';

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import type { DriftReference } from '@keelson/schemas';
 import { isDuplicateKeyError, Repository } from './repository';
 
 export type ModelStage = 'registered' | 'canary' | 'production' | 'archived';
@@ -35,6 +36,8 @@ export interface ModelVersion {
     outputs: ModelTensor[];
   };
   stage: ModelStage;
+  /** The training data's distributions, for drift monitoring (trained versions only). */
+  reference?: DriftReference;
   createdAt: Date;
   stageChangedAt: Date;
 }
@@ -56,6 +59,7 @@ const schema = new Schema<ModelVersion>(
     traceId: String,
     artifact: Schema.Types.Mixed,
     stage: String,
+    reference: Schema.Types.Mixed,
     createdAt: Date,
     stageChangedAt: Date,
   },

@@ -27,3 +27,30 @@ export const OPENAPI_ERROR_SCHEMA = {
     },
   },
 };
+
+/**
+ * The routes every service serves besides its API: liveness, readiness (database and NATS) and
+ * Prometheus metrics, none behind a key. `metrics` says what the service's own metrics are.
+ */
+export const openApiServicePaths = (metrics: string) => ({
+  '/health/live': {
+    get: { summary: 'Liveness', security: [], responses: { '200': { description: 'live' } } },
+  },
+  '/health/ready': {
+    get: {
+      summary: 'Readiness (database and NATS)',
+      security: [],
+      responses: {
+        '200': { description: 'ready' },
+        '503': { description: 'a dependency is down' },
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      summary: `Prometheus metrics: ${metrics}`,
+      security: [],
+      responses: { '200': { description: 'text exposition format' } },
+    },
+  },
+});

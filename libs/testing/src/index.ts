@@ -5,3 +5,4 @@ export * from './private-database';
 export * from './api-client';
 export * from './labelled-dataset';
 export * from './test-model';
+export * from './simulated-telemetry';

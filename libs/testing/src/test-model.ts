@@ -64,3 +64,34 @@ export async function publishTestModel(
   );
   return artifacts;
 }
+
+/** Raw churn rows as OIP v2 JSON inputs: one [N,1] tensor per field (missing: NaN and ''). */
+export function churnInputsOf(
+  rows: ReadonlyArray<{ tenure: number | null; spend: number; plan: string | null }>,
+) {
+  return [
+    {
+      name: 'tenure',
+      datatype: 'FP64',
+      shape: [rows.length, 1],
+      data: rows.map((r) => r.tenure ?? 'NaN'),
+    },
+    { name: 'spend', datatype: 'FP64', shape: [rows.length, 1], data: rows.map((r) => r.spend) },
+    {
+      name: 'plan',
+      datatype: 'BYTES',
+      shape: [rows.length, 1],
+      data: rows.map((r) => r.plan ?? ''),
+    },
+  ];
+}
+
+/** `count` varied churn rows (starting at `seed`) as OIP v2 JSON inputs. */
+export function churnInputs(count = 1, seed = 0) {
+  return churnInputsOf(
+    Array.from({ length: count }, (_, i) => {
+      const r = i + seed;
+      return { tenure: (r % 48) + 0.5, spend: (r % 7) * 10, plan: ['basic', 'pro', 'team'][r % 3] };
+    }),
+  );
+}

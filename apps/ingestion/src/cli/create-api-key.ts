@@ -3,7 +3,7 @@
 //   node -r @swc-node/register apps/ingestion/src/cli/create-api-key.ts --name dev --scopes admin --out .keelson/admin-key
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ApiKeyRepository, connectMongo, type ApiScope } from '@keelson/persistence';
+import { API_SCOPES, ApiKeyRepository, connectMongo, type ApiScope } from '@keelson/persistence';
 import { ingestionConfig } from '../config';
 
 async function main() {
@@ -18,8 +18,8 @@ async function main() {
   });
   const scopes = values.scopes.split(',').map((s) => s.trim()) as ApiScope[];
   for (const scope of scopes)
-    if (!['ingest', 'train', 'predict', 'admin'].includes(scope))
-      throw new Error(`unknown scope ${scope}`);
+    if (!(API_SCOPES as readonly string[]).includes(scope))
+      throw new Error(`unknown scope ${scope} (scopes: ${API_SCOPES.join(', ')})`);
   const config = ingestionConfig.load();
   const connection = await connectMongo({ url: config.mongo.url, connectDeadlineMs: 30_000 });
   try {

@@ -1,6 +1,12 @@
 import { TrainingRequested } from '@keelson/schemas';
 import { Hyperparameters } from '../jobs/hyperparameters';
-import { OPENAPI_ERROR_SCHEMA, openApiError, openApiJson, plainSchema } from '@keelson/service-kit';
+import {
+  OPENAPI_ERROR_SCHEMA,
+  openApiError,
+  openApiJson,
+  openApiServicePaths,
+  plainSchema,
+} from '@keelson/service-kit';
 
 const json = openApiJson;
 const error = openApiError;
@@ -200,26 +206,7 @@ export const trainingOpenApi = {
         },
       },
     },
-    '/health/live': {
-      get: { summary: 'Liveness', security: [], responses: { '200': { description: 'live' } } },
-    },
-    '/health/ready': {
-      get: {
-        summary: 'Readiness (database and NATS)',
-        security: [],
-        responses: {
-          '200': { description: 'ready' },
-          '503': { description: 'a dependency is down' },
-        },
-      },
-    },
-    '/metrics': {
-      get: {
-        summary: 'Prometheus metrics',
-        security: [],
-        responses: { '200': { description: 'text exposition format' } },
-      },
-    },
+    ...openApiServicePaths('training jobs by outcome and Node process metrics'),
   },
   components: {
     securitySchemes: {

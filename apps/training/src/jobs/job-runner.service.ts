@@ -23,6 +23,7 @@ import type { TrainingConfig } from '../config';
 import { scoreArtifact } from '../registry/holdout-scorer';
 import { ModelRegistry } from '../registry/model-registry.service';
 import { decidePromotion } from '../registry/promotion-policy';
+import { trainingReference } from '../registry/training-reference';
 import { resolveHyperparameters } from './hyperparameters';
 import { toMatrix } from './training-data';
 import { trainInWorker, type TrainingRunHandle } from './worker-trainer';
@@ -170,9 +171,8 @@ export class JobRunner implements OnApplicationShutdown {
     const testX = takeRows(data.x, data.width, split.test);
     const testY = takeRows(data.y, 1, split.test);
     const width = trained.network.layers.at(-1)!.outputs;
-    const scores = finite(
-      scoreClassifier(testY, forward(trained.network, testX, split.test.length), width),
-    );
+    const holdoutOutputs = forward(trained.network, testX, split.test.length);
+    const scores = finite(scoreClassifier(testY, holdoutOutputs, width));
     const onnx = exportOnnx(spec, trained.network, { model: job.model, job: job._id });
     const testRecords = Array.from(split.test, (i) => data.records[i]);
 
@@ -194,6 +194,12 @@ export class JobRunner implements OnApplicationShutdown {
         },
         jobId: job._id,
         ...(currentTraceId() ? { traceId: currentTraceId() } : {}),
+        reference: trainingReference(
+          spec,
+          Array.from(split.train, (i) => data.records[i]),
+          holdoutOutputs,
+          width,
+        ),
       },
       onnx,
     );

@@ -66,6 +66,7 @@ export class ModelRegistry implements OnModuleInit {
       metrics: version.metrics,
       artifact: { sha256, sizeBytes: onnx.byteLength },
       stage: 'registered',
+      ...(version.reference ? { reference: version.reference } : {}),
     });
     this.logger.log(`registered ${version.model}@${version.version} (${sha256.slice(0, 12)})`);
     return version;
