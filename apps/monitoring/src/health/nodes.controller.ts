@@ -1,0 +1,16 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard, RequireScope } from '@keelson/service-kit';
+import { NodeHealthService } from './node-health.service';
+
+/** The node pool as monitoring judges it: state, score, reasons and figures of each node. */
+@Controller('v1/nodes')
+@UseGuards(ApiKeyGuard)
+export class NodesController {
+  constructor(private readonly health: NodeHealthService) {}
+
+  @Get()
+  @RequireScope('monitoring:read')
+  list() {
+    return { nodes: this.health.nodes() };
+  }
+}
