@@ -18,7 +18,14 @@ import {
   type AlertData,
   type PredictionSample,
 } from '@keelson/schemas';
-import { freePort, SimulatedPool, uniqueId, waitFor, waitForOk } from '@keelson/testing';
+import {
+  appNodeFlags,
+  freePort,
+  SimulatedPool,
+  uniqueId,
+  waitFor,
+  waitForOk,
+} from '@keelson/testing';
 import { generateCreditRows } from '@keelson/sample-data';
 
 const root = join(__dirname, '..');
@@ -76,9 +83,10 @@ async function main() {
   await provision(messaging.nc, messaging.jsm, CATALOGUE);
   const mongoUrl = `mongodb://127.0.0.1:27017/bench_monitor_${id}`;
   const port = await freePort();
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
   const monitoring: ChildProcess = spawn(
     process.execPath,
-    [join(root, 'dist/apps/monitoring/src/main.js')],
+    [...appNodeFlags('monitoring'), ...extra, join(root, 'dist/apps/monitoring/src/main.js')],
     {
       cwd: root,
       env: {
@@ -87,7 +95,7 @@ async function main() {
         MONITORING_HTTP_PORT: String(port),
         LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env.BENCH_MONITOR_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     },
   );
   const pid = monitoring.pid!;
@@ -151,10 +159,12 @@ async function main() {
     const cpuBefore = cpuSeconds(pid);
     const startedAt = performance.now();
     let peakRss = 0;
-    const rssTimer = setInterval(
-      () => (peakRss = Math.max(peakRss, memoryMb(pid, 'VmRSS'))),
-      1_000,
-    );
+    const timeline: number[] = [];
+    const rssTimer = setInterval(() => {
+      const rss = memoryMb(pid, 'VmRSS');
+      timeline.push(rss);
+      peakRss = Math.max(peakRss, rss);
+    }, 1_000);
     say(`measuring for ${SECONDS} s`);
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1_000));
     clearInterval(rssTimer);
@@ -198,7 +208,7 @@ async function main() {
       body,
     )?.[1];
     console.log(
-      `\nmonitoring with ${NODES} nodes at 1 Hz and ${SAMPLES_PER_SECOND} prediction samples/s`,
+      `\nmonitoring with ${NODES} nodes at 1 Hz and ${SAMPLES_PER_SECOND} prediction samples/s (node ${appNodeFlags('monitoring').join(' ')})`,
     );
     console.log(
       `  CPU:       ${(cpuShare * 100).toFixed(1)}% of one core (target < 25%)  ${cpuShare < 0.25 ? 'met' : 'NOT MET'}`,
@@ -206,6 +216,9 @@ async function main() {
     const hwm = memoryMb(pid, 'VmHWM');
     console.log(
       `  RSS:       peak ${hwm} MB (sampled ${peakRss} MB) (target < 200 MB)  ${hwm < 200 ? 'met' : 'NOT MET'}`,
+    );
+    console.log(
+      `  RSS every 10 s of the measurement (MB): ${timeline.filter((_, i) => i % 10 === 0).join(' ')}`,
     );
     console.log(`  node alerts on a healthy pool during the measurement: ${falseAlarms}`);
     console.log(`  prediction rows judged for drift: ${judged ?? '?'}`);

@@ -22,7 +22,11 @@ alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
 start_one() {
   local name=${1%%:*} port=${1##*:}
   if ready "$port"; then log "$name already running on $port"; return; fi
-  nohup node "dist/apps/$name/src/main.js" >>"$state/logs/$name.log" 2>&1 &
+  # An app's node-flags file holds the V8 flags it is deployed with (docs/monitoring.md#memory).
+  local flags=""
+  [ -f "apps/$name/node-flags" ] && flags=$(cat "apps/$name/node-flags")
+  # shellcheck disable=SC2086 # the flags are words
+  nohup node $flags "dist/apps/$name/src/main.js" >>"$state/logs/$name.log" 2>&1 &
   echo $! >"$state/run/$name.pid"
   local deadline=$((SECONDS + 90))
   until ready "$port"; do

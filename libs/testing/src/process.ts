@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '../../..');
@@ -20,7 +21,8 @@ export interface TsProcess {
  */
 export function runTsProcess(file: string, env: Record<string, string> = {}): TsProcess {
   const loader = file.endsWith('.ts') ? ['-r', '@swc-node/register'] : [];
-  const child = spawn(process.execPath, [...loader, file], {
+  const app = /apps\/([^/]+)\/src\/main\.[jt]s$/.exec(file)?.[1];
+  const child = spawn(process.execPath, [...loader, ...(app ? appNodeFlags(app) : []), file], {
     cwd: root,
     env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,6 +72,15 @@ export function runTsProcess(file: string, env: Record<string, string> = {}): Ts
       await exited;
     },
   };
+}
+
+/**
+ * The V8 flags an app is deployed with (`apps/<app>/node-flags`, one line; see
+ * tools/services/services.sh), so tests and benchmarks run it as deployed.
+ */
+export function appNodeFlags(app: string): string[] {
+  const file = join(root, 'apps', app, 'node-flags');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean) : [];
 }
 
 /**

@@ -13,6 +13,25 @@ interface ModelCounters {
   overloaded: number;
 }
 
+/** One version on one node, as its latest heartbeat told. */
+export interface VersionFigures {
+  name: string;
+  version: number;
+  calls: ModelCounters;
+  latencyCount: number;
+  p99: number;
+  queueDepth: number;
+  queueCapacity: number;
+}
+
+/** What a node last told, kept in place (holding parsed heartbeats would bloat the old space). */
+export interface NodeFiguresNow {
+  nodeId: string;
+  startedAt: string;
+  sentAtMs: number;
+  versions: Map<string, VersionFigures>;
+}
+
 /**
  * Turns heartbeats and record counts into the points of the series an operator watches, one per
  * step: per node and model the request rate, the server-error rate and the p99; per dataset the
@@ -21,7 +40,7 @@ interface ModelCounters {
  * no point at all rather than a noisy one.
  */
 export class SeriesPoints {
-  private readonly beats = new Map<string, NodeBeat>();
+  private readonly nodes = new Map<string, NodeFiguresNow>();
   private readonly stepCounters = new Map<string, { startedAt: string; counters: ModelCounters }>();
   private readonly records = new Map<string, { accepted: number; rejected: number }>();
   private dlqTotal?: number;
@@ -30,11 +49,41 @@ export class SeriesPoints {
   constructor(private readonly minCalls: number) {}
 
   nodeBeat(beat: NodeBeat): void {
-    this.beats.set(beat.nodeId, beat);
+    let node = this.nodes.get(beat.nodeId);
+    if (!node) {
+      node = { nodeId: beat.nodeId, startedAt: '', sentAtMs: 0, versions: new Map() };
+      this.nodes.set(beat.nodeId, node);
+    }
+    node.startedAt = beat.startedAt;
+    node.sentAtMs = Date.parse(beat.sentAt);
+    const seen = new Set<string>();
+    for (const m of beat.models) {
+      const key = `${m.name}@${m.version}`;
+      seen.add(key);
+      let v = node.versions.get(key);
+      if (!v) {
+        v = {
+          name: m.name,
+          version: m.version,
+          calls: { ...m.calls },
+          latencyCount: 0,
+          p99: 0,
+          queueDepth: 0,
+          queueCapacity: 0,
+        };
+        node.versions.set(key, v);
+      }
+      Object.assign(v.calls, m.calls);
+      v.latencyCount = m.latencyMs.count;
+      v.p99 = m.latencyMs.p99;
+      v.queueDepth = m.queueDepth;
+      v.queueCapacity = m.queueCapacity;
+    }
+    for (const key of node.versions.keys()) if (!seen.has(key)) node.versions.delete(key);
   }
 
   forgetNode(nodeId: string): string[] {
-    this.beats.delete(nodeId);
+    this.nodes.delete(nodeId);
     const gone: string[] = [];
     for (const key of this.stepCounters.keys())
       if (key.startsWith(`${nodeId}\u0000`)) {
@@ -44,9 +93,9 @@ export class SeriesPoints {
     return gone;
   }
 
-  /** The latest heartbeat of each node (for the capacity forecasts). */
-  latestBeats(): IterableIterator<NodeBeat> {
-    return this.beats.values();
+  /** What each node last told (for the capacity forecasts). */
+  latestBeats(): IterableIterator<NodeFiguresNow> {
+    return this.nodes.values();
   }
 
   countRecords(dataset: string, accepted: number, rejected: number): void {
@@ -65,12 +114,12 @@ export class SeriesPoints {
   step(stepMs: number): SeriesPoint[] {
     const points: SeriesPoint[] = [];
     const perSecond = 1_000 / stepMs;
-    for (const beat of this.beats.values())
-      for (const m of beat.models) {
-        const key = `${beat.nodeId}\u0000${m.name}@${m.version}`;
+    for (const node of this.nodes.values())
+      for (const m of node.versions.values()) {
+        const key = `${node.nodeId}\u0000${m.name}@${m.version}`;
         const before = this.stepCounters.get(key);
-        this.stepCounters.set(key, { startedAt: beat.startedAt, counters: m.calls });
-        if (!before || before.startedAt !== beat.startedAt || m.calls.ok < before.counters.ok)
+        this.stepCounters.set(key, { startedAt: node.startedAt, counters: { ...m.calls } });
+        if (!before || before.startedAt !== node.startedAt || m.calls.ok < before.counters.ok)
           continue;
         const ok = m.calls.ok - before.counters.ok;
         const server = m.calls.serverErrors - before.counters.serverErrors;
@@ -79,12 +128,12 @@ export class SeriesPoints {
           server +
           (m.calls.clientErrors - before.counters.clientErrors) +
           (m.calls.overloaded - before.counters.overloaded);
-        const name = `node:${beat.nodeId}:${m.name}`;
+        const name = `node:${node.nodeId}:${m.name}`;
         points.push({ series: `${name}:requests_per_second`, value: all * perSecond });
         if (ok + server >= this.minCalls)
           points.push({ series: `${name}:server_error_rate`, value: server / (ok + server) });
-        if (m.latencyMs.count >= this.minCalls)
-          points.push({ series: `${name}:p99_ms`, value: m.latencyMs.p99 });
+        if (m.latencyCount >= this.minCalls)
+          points.push({ series: `${name}:p99_ms`, value: m.p99 });
       }
     for (const [dataset, counts] of this.records) {
       const total = counts.accepted + counts.rejected;

@@ -63,8 +63,8 @@ export class CapacityService implements OnModuleInit, OnApplicationShutdown {
     this.polling = true;
     try {
       for (const beat of this.series.points.latestBeats()) {
-        if (now - Date.parse(beat.sentAt) > 2 * this.config.capacity.pollMs) continue; // silent node
-        const saturations = beat.models
+        if (now - beat.sentAtMs > 2 * this.config.capacity.pollMs) continue; // a silent node
+        const saturations = [...beat.versions.values()]
           .filter((m) => m.queueCapacity > 0)
           .map((m) => m.queueDepth / m.queueCapacity);
         if (saturations.length > 0)

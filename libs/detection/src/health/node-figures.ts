@@ -47,13 +47,9 @@ export function nodeFigures(node: TrackedNode, now: number, deadAfterMs: number)
     figures.overloaded = { value: all > 0 ? w.overloaded / all : 0, calls: all };
     if (w.spanMs > 0) figures.callsPerSecond = (all * 1_000) / w.spanMs;
   }
-  const beat = node.beat;
-  if (fresh && beat) {
-    figures.eventLoopLagMs = beat.eventLoopLagMs;
-    const saturations = beat.models
-      .filter((m) => m.queueCapacity > 0)
-      .map((m) => m.queueDepth / m.queueCapacity);
-    if (saturations.length > 0) figures.queueSaturation = Math.max(...saturations);
+  if (fresh) {
+    figures.eventLoopLagMs = node.eventLoopLagMs;
+    figures.queueSaturation = node.queueSaturation;
   }
   return figures;
 }

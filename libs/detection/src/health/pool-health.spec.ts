@@ -92,6 +92,11 @@ class Simulation {
     this.health.gatewayHeartbeat(this.gatewayBeat(views), this.now);
   }
 
+  /** A heartbeat of a node as it would send one now. */
+  beatOf(id: string): NodeBeat {
+    return this.beat(id, normal(), this.counters.get(id)!);
+  }
+
   private beat(id: string, b: Behaviour, c: { ok: number; client: number; server: number }) {
     const calls = { ok: c.ok, clientErrors: c.client, serverErrors: c.server, overloaded: 0 };
     const latency = { count: b.calls, p50: b.p99 / 3, p95: b.p99 / 1.5, p99: b.p99 };
@@ -271,10 +276,7 @@ describe('PoolHealth', () => {
   it('ignores heartbeats that are old on arrival, and forgets a node that left cleanly', () => {
     const health = new PoolHealth();
     const sim = new Simulation(['a'], () => normal());
-    sim.run(2_000);
-    const beat = (sim.health as unknown as { nodes: Map<string, { beat: NodeBeat }> }).nodes.get(
-      'a',
-    )!.beat;
+    const beat = sim.beatOf('a');
     expect(health.nodeHeartbeat(beat, Date.parse(beat.sentAt) + 60_000)).toBe(false);
     expect(health.nodeHeartbeat(beat, Date.parse(beat.sentAt) + 100)).toBe(true);
     health.forget('a');

@@ -2,7 +2,14 @@ import type { InjectedFaults } from '@keelson/schemas';
 import { DEFAULT_HEALTH_SETTINGS, type HealthSettings } from './health-settings';
 import { nodeFigures, type NodeFigures } from './node-figures';
 import { TrackedNode, type GatewayBeat, type NodeBeat } from './node-tracker';
-import { holdMs, readSignals, SIGNALS, type SignalName, type SignalReadings } from './signals';
+import {
+  holdMs,
+  poolFigures,
+  readSignals,
+  SIGNALS,
+  type SignalName,
+  type SignalReadings,
+} from './signals';
 
 /**
  * healthy: nothing bad. suspect: something bad, not for long enough yet. unhealthy: condemned.
@@ -134,15 +141,9 @@ export class PoolHealth {
     const live = [...this.nodes.values()];
     const figures = live.map((n) => nodeFigures(n, now, this.deadAfterMs(n)));
     const hearing = now >= this.suspendedUntil && now - this.lastHeardAny <= this.deafAfterMs(live);
+    const pool = poolFigures(figures, this.settings);
     const nodes = live.map((node, i) => {
-      const peers = figures.filter((_, j) => j !== i);
-      const signals = readSignals(
-        figures[i],
-        peers,
-        this.settings,
-        this.deadAfterMs(node),
-        hearing,
-      );
+      const signals = readSignals(figures[i], pool, this.settings, this.deadAfterMs(node), hearing);
       const { health, transition } = this.judge(node, figures[i], signals, now);
       if (transition) transitions.push(transition);
       return health;

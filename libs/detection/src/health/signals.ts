@@ -1,6 +1,6 @@
 import type { HealthSettings } from './health-settings';
 import type { NodeFigures, Rate } from './node-figures';
-import { median, scaledMad } from './robust';
+import { PeerValues } from './peer-values';
 
 export const SIGNALS = [
   'missed-heartbeats',
@@ -41,14 +41,44 @@ export function holdMs(signal: SignalName, settings: HealthSettings, intervalMs:
   return (signal === 'unreachable' ? Math.min(1, beats) : beats) * intervalMs;
 }
 
+/** The pool's figures, sorted once per tick; each node is judged against them without itself. */
+export interface PoolFigures {
+  serverErrors: PeerValues;
+  callerErrors: PeerValues;
+  saturation: PeerValues;
+  lag: PeerValues;
+  p99ByModel: Map<string, PeerValues>;
+}
+
+/** A rate that says something: over at least `minCalls` calls. */
+const judged = (rate: Rate | undefined, minCalls: number) =>
+  rate && rate.calls >= minCalls ? rate.value : undefined;
+
+export function poolFigures(nodes: readonly NodeFigures[], settings: HealthSettings): PoolFigures {
+  const models = new Map<string, number[]>();
+  for (const n of nodes)
+    for (const [model, p99] of n.p99ByModel) {
+      const list = models.get(model) ?? [];
+      list.push(p99);
+      models.set(model, list);
+    }
+  return {
+    serverErrors: new PeerValues(nodes.map((n) => judged(n.serverErrors, settings.minCalls))),
+    callerErrors: new PeerValues(nodes.map((n) => judged(n.callers.errors, settings.minCalls))),
+    saturation: new PeerValues(nodes.map((n) => n.queueSaturation)),
+    lag: new PeerValues(nodes.map((n) => n.eventLoopLagMs)),
+    p99ByModel: new Map([...models].map(([m, values]) => [m, new PeerValues(values)])),
+  };
+}
+
 /**
- * Reads every signal of one node against its peers (the other nodes, each judged the same way).
- * Peer medians leave the node itself out, so a sick node never lowers the bar it is held to.
+ * Reads every signal of one node against its peers (the rest of the pool, each judged the same
+ * way). Peer medians leave the node itself out, so a sick node never lowers the bar it is held to.
  * `hearing` is false while monitoring itself hears nobody: silence is then ours, not the node's.
  */
 export function readSignals(
   node: NodeFigures,
-  peers: readonly NodeFigures[],
+  pool: PoolFigures,
   settings: HealthSettings,
   deadAfterMs: number,
   hearing: boolean,
@@ -58,19 +88,11 @@ export function readSignals(
     unreachable: share(node.callers.unreachable, node.callers.gateways, 'callers refused'),
     'circuits-open': share(node.callers.circuitsOpen, node.callers.gateways, 'circuits open'),
     'caller-timeouts': callerTimeouts(node, settings),
-    'caller-errors': errorRate(
-      node.callers.errors,
-      peers.map((p) => p.callers.errors),
-      settings,
-    ),
-    'server-errors': errorRate(
-      node.serverErrors,
-      peers.map((p) => p.serverErrors),
-      settings,
-    ),
-    slow: slow(node, peers, settings),
-    'queue-saturated': saturated(node, peers, settings),
-    'event-loop-lag': lag(node, peers, settings),
+    'caller-errors': errorRate(node.callers.errors, pool.callerErrors, settings),
+    'server-errors': errorRate(node.serverErrors, pool.serverErrors, settings),
+    slow: slow(node, pool, settings),
+    'queue-saturated': saturated(node, pool.saturation, settings),
+    'event-loop-lag': lag(node, pool.lag, settings),
   };
 }
 
@@ -105,44 +127,42 @@ function callerTimeouts(node: NodeFigures, settings: HealthSettings): SignalRead
 
 function errorRate(
   own: Rate | undefined,
-  peers: Array<Rate | undefined>,
+  pool: PeerValues,
   settings: HealthSettings,
 ): SignalReading {
-  if (!own || own.calls < settings.minCalls) return UNKNOWN;
-  const peerRates = peers
-    .filter((p): p is Rate => p !== undefined && p.calls >= settings.minCalls)
-    .map((p) => p.value);
-  const peerMedian = peerRates.length > 0 ? median(peerRates) : 0;
-  const threshold = Math.max(settings.errorRate, peerMedian + settings.errorMargin);
+  const value = judged(own, settings.minCalls);
+  if (value === undefined) return UNKNOWN;
+  const peers = pool.peers(value) > 0 ? pool.median(value) : 0;
+  const threshold = Math.max(settings.errorRate, peers + settings.errorMargin);
   return {
-    verdict: own.value >= threshold ? 'bad' : 'good',
-    pressure: clamp01(own.value / (2 * threshold)),
-    value: own.value,
+    verdict: value >= threshold ? 'bad' : 'good',
+    pressure: clamp01(value / (2 * threshold)),
+    value,
     threshold,
-    peers: peerMedian,
-    detail: `${own.calls} calls`,
+    peers,
+    detail: `${own!.calls} calls`,
   };
 }
 
 /** The model on which the node is slowest compared with the peers that serve it too. */
-function slow(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+function slow(node: NodeFigures, pool: PoolFigures, settings: HealthSettings) {
   let worst: SignalReading = UNKNOWN;
   for (const [model, p99] of node.p99ByModel) {
-    const others = peers.map((p) => p.p99ByModel.get(model)).filter((v) => v !== undefined);
-    if (others.length === 0) continue;
-    const peerMedian = median(others);
-    const spread = Math.max(scaledMad(others), 0.1 * peerMedian);
+    const values = pool.p99ByModel.get(model);
+    if (!values || values.peers(p99) === 0) continue;
+    const peers = values.median(p99);
+    const spread = Math.max(values.scaledMad(p99), 0.1 * peers);
     const threshold = Math.max(
-      settings.latencyRatio * peerMedian,
-      peerMedian + settings.latencySpreads * spread,
-      peerMedian + settings.latencyFloorMs,
+      settings.latencyRatio * peers,
+      peers + settings.latencySpreads * spread,
+      peers + settings.latencyFloorMs,
     );
     const reading: SignalReading = {
       verdict: p99 >= threshold ? 'bad' : 'good',
-      pressure: clamp01((p99 - peerMedian) / (2 * (threshold - peerMedian))),
+      pressure: clamp01((p99 - peers) / (2 * (threshold - peers))),
       value: p99,
       threshold,
-      peers: peerMedian,
+      peers,
       detail: `p99 of ${model}`,
     };
     if (worst.verdict === 'unknown' || reading.pressure > worst.pressure) worst = reading;
@@ -150,34 +170,32 @@ function slow(node: NodeFigures, peers: readonly NodeFigures[], settings: Health
   return worst;
 }
 
-function saturated(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+function saturated(node: NodeFigures, pool: PeerValues, settings: HealthSettings) {
   const own = node.queueSaturation;
   if (own === undefined) return UNKNOWN;
-  const others = peers.map((p) => p.queueSaturation).filter((v) => v !== undefined);
-  const peerMedian = others.length > 0 ? median(others) : 0;
+  const peers = pool.peers(own) > 0 ? pool.median(own) : 0;
   // A pool that is saturated everywhere needs capacity, not an ejection.
-  const bad = own >= settings.queueSaturation && peerMedian < 0.5;
+  const bad = own >= settings.queueSaturation && peers < 0.5;
   return {
     verdict: bad ? ('bad' as const) : ('good' as const),
     pressure: clamp01(own / (2 * settings.queueSaturation)),
     value: own,
     threshold: settings.queueSaturation,
-    peers: peerMedian,
+    peers,
   };
 }
 
-function lag(node: NodeFigures, peers: readonly NodeFigures[], settings: HealthSettings) {
+function lag(node: NodeFigures, pool: PeerValues, settings: HealthSettings) {
   const own = node.eventLoopLagMs;
   if (own === undefined) return UNKNOWN;
-  const others = peers.map((p) => p.eventLoopLagMs).filter((v) => v !== undefined);
-  const peerMedian = others.length > 0 ? median(others) : 0;
-  const relative = Math.max(250, settings.eventLoopLagRatio * peerMedian);
+  const peers = pool.peers(own) > 0 ? pool.median(own) : 0;
+  const relative = Math.max(250, settings.eventLoopLagRatio * peers);
   const threshold = Math.min(settings.eventLoopLagMs, relative);
   return {
     verdict: own >= threshold ? ('bad' as const) : ('good' as const),
     pressure: clamp01(own / (2 * threshold)),
     value: own,
     threshold,
-    peers: peerMedian,
+    peers,
   };
 }
