@@ -26,6 +26,8 @@ export interface SimulatedBehaviour {
   /** Attempts the gateway saw time out per beat (a hung node that still heartbeats). */
   timeouts?: number;
   circuit?: 'closed' | 'open';
+  /** Requests waiting in its queue (capacity 512). */
+  queueDepth?: number;
 }
 
 /**
@@ -151,7 +153,7 @@ export class SimulatedPool {
 
   private nodeBeat(
     nodeId: string,
-    b: { calls: number; p99: number },
+    b: { calls: number; p99: number; queueDepth?: number },
     c: { ok: number; server: number },
     sentAt: string,
   ): NodeBeat {
@@ -164,7 +166,7 @@ export class SimulatedPool {
       sentAt,
       intervalMs: this.intervalMs,
       inFlight: 0,
-      queueDepth: 0,
+      queueDepth: b.queueDepth ?? 0,
       queueCapacity: 512,
       requests: c.ok + c.server,
       calls,
@@ -178,7 +180,7 @@ export class SimulatedPool {
           ready: true,
           calls,
           latencyMs: latency,
-          queueDepth: 0,
+          queueDepth: b.queueDepth ?? 0,
           queueCapacity: 512,
           inFlight: 0,
         },
