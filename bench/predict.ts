@@ -19,7 +19,7 @@ import {
   type RawValue,
 } from '@keelson/ml';
 import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
-import { CATALOGUE } from '@keelson/schemas';
+import { CATALOGUE, encodeBucketValue, ModelPointersValue } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
 
@@ -179,7 +179,7 @@ async function main() {
   const kv = await new Kvm(messaging.js).open('models');
   await kv.put(
     model,
-    JSON.stringify({
+    encodeBucketValue(ModelPointersValue, {
       production: 1,
       history: [],
       artifacts: { 1: sha256 },

@@ -12,6 +12,7 @@ import {
   type TsProcess,
 } from '@keelson/testing';
 import { Kvm } from '@nats-io/kv';
+import { encodeBucketValue, RoutingValue, type RoutingState } from '@keelson/schemas';
 import type { Connection } from 'mongoose';
 import { startGateway, type RunningGateway } from '../src/bootstrap';
 import { gatewayConfig } from '../src/config';
@@ -139,11 +140,23 @@ export async function gatewayFixture(env: Record<string, string> = {}) {
     },
 
     /** Sets a node's `routing` entry, as recovery would. */
-    async setRouting(nodeId: string, entry: { state: string; reason?: string } | undefined) {
+    async setRouting(
+      nodeId: string,
+      entry: { state: RoutingState; reason?: string; weight?: number } | undefined,
+    ) {
       const kv = await new Kvm(messaging.js).open('routing');
-      if (entry)
-        await kv.put(nodeId, JSON.stringify({ ...entry, since: new Date().toISOString() }));
-      else await kv.delete(nodeId);
+      if (!entry) return void (await kv.delete(nodeId));
+      const weight = entry.weight ?? (entry.state === 'active' ? 1 : 0);
+      await kv.put(
+        nodeId,
+        encodeBucketValue(RoutingValue, {
+          state: entry.state,
+          weight,
+          reason: entry.reason ?? 'test',
+          since: new Date().toISOString(),
+          ejections: entry.state === 'ejected' ? 1 : 0,
+        }),
+      );
     },
 
     /** A gRPC client of the gateway that sends `key` (or none) in the authorization metadata. */

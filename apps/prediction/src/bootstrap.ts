@@ -41,7 +41,9 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   });
   await provision(messaging.nc, messaging.jsm, CATALOGUE, { replicas: config.nats.replicas });
 
-  const routing = new RoutingWatcher(messaging, config.nodeId);
+  const routing = new RoutingWatcher(messaging, config.nodeId, (error) =>
+    logger.warn({ err: error }, 'ignored a malformed routing entry'),
+  );
   await routing.start();
   const store = new ModelStore(
     messaging,

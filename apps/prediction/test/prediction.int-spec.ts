@@ -1,7 +1,13 @@
 import { Kvm } from '@nats-io/kv';
 import { createInferenceGrpcClient, type Tensor } from '@keelson/inference';
 import { readEvents } from '@keelson/messaging';
-import type { EventData, NodeHeartbeat, PredictionSampled } from '@keelson/schemas';
+import {
+  encodeBucketValue,
+  RoutingValue,
+  type EventData,
+  type NodeHeartbeat,
+  type PredictionSampled,
+} from '@keelson/schemas';
 import { waitFor } from '@keelson/testing';
 import { churnInputsOf as churnInputs } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
@@ -168,7 +174,19 @@ describe('prediction node in its own process (real NATS, real onnxruntime, REST 
     expect(plan!.shape[0]).toBe(plan!.data.length);
 
     const routing = await new Kvm(f.messaging.js).open('routing');
-    await routing.put(f.nodeId, JSON.stringify({ state: 'ejected', reason: 'test' }));
+    // A malformed entry is ignored (the node stays ready), a valid one is followed.
+    await routing.put(f.nodeId, '{"state": "ejected"');
+    expect((await f.call('GET', '/v2/health/ready')).status).toBe(200);
+    await routing.put(
+      f.nodeId,
+      encodeBucketValue(RoutingValue, {
+        state: 'ejected',
+        weight: 0,
+        reason: 'test',
+        since: new Date().toISOString(),
+        ejections: 1,
+      }),
+    );
     await waitFor(
       'readiness to fail',
       async () => (await f.call('GET', '/v2/health/ready')).status === 400,

@@ -34,7 +34,10 @@ export interface ConsumerSpec {
   durable: string;
   filterSubjects: string[];
   description: string;
-  /** Deliveries before a message is dead-lettered (the last one runs the DLQ path). */
+  /**
+   * Deliveries before a message is dead-lettered (the last one runs the DLQ path); -1 never gives
+   * up (for consumers whose work is idempotent and must not be lost, such as storing dead letters).
+   */
   maxDeliver: number;
   /** A handler that neither acks nor sends `working()` within this time is presumed dead. */
   ackWaitMs: number;
@@ -45,7 +48,7 @@ export interface ConsumerSpec {
 }
 
 export interface KvBucketSpec {
-  bucket: 'routing' | 'nodes' | 'models';
+  bucket: 'routing' | 'nodes' | 'models' | 'recovery-lease';
   description: string;
   history: number;
   /** Entries expire after this long without an update; 0 keeps them. */
@@ -210,17 +213,17 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
   }),
   // No durable consumer reads TELEMETRY: monitoring subscribes to heartbeats as they are sent, so
   // after a restart it judges the nodes by what they say now, never by a backlog of old beats.
-  consumer({
-    stream: 'ALERTS',
-    durable: 'recovery-alerts',
-    filterSubjects: ['alert.>'],
-    description: 'eject and re-admit prediction nodes',
-  }),
+  // Recovery reads node alerts with an ordered consumer from a day back, on every replica, so a new
+  // leader knows at once which alerts are firing: a durable would hand it only what the old one
+  // had not acknowledged.
   consumer({
     stream: 'DLQ',
     durable: 'recovery-dlq',
     filterSubjects: ['dlq.*.*'],
     description: 'record dead letters for replay',
+    // Storing an entry is idempotent; a database outage must not dead-letter dead letters.
+    maxDeliver: -1,
+    retryBackoffMs: [1_000, 5_000, 15_000],
   }),
   consumer({
     stream: 'ADVISORIES',
@@ -250,15 +253,49 @@ export const KV_BUCKETS: readonly KvBucketSpec[] = [
     history: 20,
     ttlMs: 0,
   },
+  {
+    bucket: 'recovery-lease',
+    description: 'which recovery replica acts (a lease renewed by compare-and-set)',
+    history: 1,
+    ttlMs: 0,
+  },
+];
+
+export interface ObjectStoreSpec {
+  bucket: 'model-artifacts' | 'dlq-payloads';
+  description: string;
+  /** Objects expire this long after they are written; 0 keeps them. */
+  ttlMs: number;
+}
+
+export const OBJECT_STORES: readonly ObjectStoreSpec[] = [
+  {
+    bucket: 'model-artifacts',
+    description: 'ONNX artifacts of registered model versions, named sha256-<hex>',
+    ttlMs: 0,
+  },
+  {
+    // Dead letters too large to copy into a DLQ message: kept as long as the DLQ keeps entries,
+    // not as long as their source stream keeps the original (7 days against 30).
+    bucket: 'dlq-payloads',
+    description: 'payloads of dead letters larger than a DLQ message can carry',
+    ttlMs: 30 * DAY,
+  },
 ];
 
 export interface Catalogue {
   streams: readonly StreamSpec[];
   consumers: readonly ConsumerSpec[];
   kv: readonly KvBucketSpec[];
+  objectStores: readonly ObjectStoreSpec[];
 }
 
-export const CATALOGUE: Catalogue = { streams: STREAMS, consumers: CONSUMERS, kv: KV_BUCKETS };
+export const CATALOGUE: Catalogue = {
+  streams: STREAMS,
+  consumers: CONSUMERS,
+  kv: KV_BUCKETS,
+  objectStores: OBJECT_STORES,
+};
 
 export function consumerSpec(durable: string): ConsumerSpec {
   const spec = CONSUMERS.find((c) => c.durable === durable);

@@ -19,3 +19,4 @@ export * from './events/records/record-rejected.event';
 export * from './events/records/records-validated.event';
 export * from './events/telemetry/telemetry.events';
 export * from './api/dataset-schema';
+export * from './buckets/bucket-values';

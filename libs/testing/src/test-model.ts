@@ -10,6 +10,7 @@ import {
   type Network,
   type TransformSpec,
 } from '@keelson/ml';
+import { encodeBucketValue, ModelPointersValue } from '@keelson/schemas';
 import { CHURN_SCHEMA, churnRecords } from './labelled-dataset';
 
 /** The churn transform, fitted on a fixed sample: the raw inputs test models take. */
@@ -60,7 +61,12 @@ export async function publishTestModel(
   const kv = await new Kvm(js).open('models');
   await kv.put(
     model,
-    JSON.stringify({ ...pointers, history: [], artifacts, updatedAt: new Date().toISOString() }),
+    encodeBucketValue(ModelPointersValue, {
+      ...pointers,
+      history: [],
+      artifacts,
+      updatedAt: new Date().toISOString(),
+    }),
   );
   return artifacts;
 }

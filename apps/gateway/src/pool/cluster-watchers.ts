@@ -1,10 +1,15 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
 import { decodeJson, type Messaging } from '@keelson/messaging';
-import { NodeHeartbeat } from '@keelson/schemas';
+import {
+  NodeHeartbeat,
+  readModelPointers,
+  readNodeRegistration,
+  readRoutingValue,
+} from '@keelson/schemas';
 import type { Logger } from '@keelson/tracing';
-import type { ModelPointers, ModelVersions } from '../routing/model-versions';
-import type { NodePool, NodeRecord, RoutingEntry } from './node-pool';
+import type { ModelVersions } from '../routing/model-versions';
+import type { NodePool } from './node-pool';
 
 const BUCKETS = ['nodes', 'routing', 'models'] as const;
 type Bucket = (typeof BUCKETS)[number];
@@ -91,10 +96,11 @@ export class ClusterWatchers {
       this.pool.remove(entry.key);
       return;
     }
-    const record = entry.json<NodeRecord>();
-    if (!isNodeRecord(record) || record.nodeId !== entry.key)
-      throw new Error('not a node entry ({ nodeId, addresses: { http, grpc }, models })');
-    this.pool.upsert(record);
+    const read = readNodeRegistration(entry.value);
+    if (!read.ok) throw new Error(read.error);
+    if (read.value.nodeId !== entry.key)
+      throw new Error(`the entry of ${entry.key} names node ${read.value.nodeId}`);
+    this.pool.upsert(read.value);
   }
 
   private onRouting(entry: KvWatchEntry): void {
@@ -102,13 +108,9 @@ export class ClusterWatchers {
       this.pool.setRouting(entry.key, undefined);
       return;
     }
-    const value = entry.json<Partial<RoutingEntry>>();
-    const state = value.state === 'ejected' || value.state === 'probation' ? value.state : 'active';
-    const weight =
-      typeof value.weight === 'number' && Number.isFinite(value.weight) && value.weight >= 0
-        ? value.weight
-        : undefined;
-    this.pool.setRouting(entry.key, { state, ...(weight !== undefined && { weight }) });
+    const read = readRoutingValue(entry.value);
+    if (!read.ok) throw new Error(read.error); // logged and skipped: the node keeps its state
+    this.pool.setRouting(entry.key, { state: read.value.state, weight: read.value.weight });
   }
 
   private onModel(entry: KvWatchEntry): void {
@@ -116,15 +118,10 @@ export class ClusterWatchers {
       this.versions.set(entry.key, undefined);
       return;
     }
-    const value = entry.json<ModelPointers>();
-    const version = (v: unknown) =>
-      Number.isInteger(v) && (v as number) > 0 ? (v as number) : undefined;
-    const weight = typeof value.canaryWeight === 'number' ? value.canaryWeight : undefined;
-    this.versions.set(entry.key, {
-      production: version(value.production),
-      canary: version(value.canary),
-      canaryWeight: weight,
-    });
+    const read = readModelPointers(entry.value);
+    if (!read.ok) throw new Error(read.error);
+    const { production, canary, canaryWeight } = read.value;
+    this.versions.set(entry.key, { production, canary, canaryWeight });
   }
 
   /** A heartbeat keeps a known node fresh and refreshes its versions between bucket writes. */
@@ -135,18 +132,4 @@ export class ClusterWatchers {
     if (!checked.ok) return;
     this.pool.seen(checked.value.data.nodeId, checked.value.data.models);
   }
-}
-
-function isNodeRecord(value: unknown): value is NodeRecord {
-  const r = value as NodeRecord;
-  return (
-    typeof r?.nodeId === 'string' &&
-    typeof r.addresses?.grpc === 'string' &&
-    typeof r.addresses?.http === 'string' &&
-    Array.isArray(r.models) &&
-    r.models.every(
-      (m) =>
-        typeof m?.name === 'string' && Number.isInteger(m.version) && typeof m.ready === 'boolean',
-    )
-  );
 }

@@ -71,20 +71,36 @@ describe('NodePool', () => {
     expect(pool.knows('m', 3)).toBe(false);
   });
 
-  it('takes ejected, probation and zero-weight nodes out of rotation and puts them back', () => {
+  it('takes ejected, drained and zero-weight nodes out of rotation and puts them back', () => {
     const { pool } = poolOf({ t: 0 });
-    for (const id of ['a', 'b', 'c', 'd']) pool.upsert(record(id, [ready('m', 1)]));
-    pool.setRouting('a', { state: 'ejected', reason: 'latency outlier' });
-    pool.setRouting('b', { state: 'probation' });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) pool.upsert(record(id, [ready('m', 1)]));
+    pool.setRouting('a', { state: 'ejected', weight: 0 });
+    pool.setRouting('b', { state: 'drained', weight: 0 });
     pool.setRouting('c', { state: 'active', weight: 0 });
-    expect(ids(pool, { model: 'm' })).toEqual(['d']);
+    pool.setRouting('e', { state: 'probation', weight: 0.1 });
+    expect(ids(pool, { model: 'm' })).toEqual(['d', 'e']);
     pool.setRouting('a', undefined);
-    expect(ids(pool, { model: 'm' })).toEqual(['a', 'd']);
+    expect(ids(pool, { model: 'm' })).toEqual(['a', 'd', 'e']);
+  });
+
+  it('gives a node on probation a share of traffic by its weight (slow start)', () => {
+    const { pool } = poolOf({ t: 0 });
+    for (const id of ['a', 'b', 'c']) pool.upsert(record(id, [ready('m', 1)]));
+    pool.setRouting('c', { state: 'probation', weight: 0.05 });
+    const picks = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const node = pool.pick({ model: 'm' })!;
+      picks.set(node.id, (picks.get(node.id) ?? 0) + 1);
+    }
+    // Outstanding counts stay at 0 here, so picks follow the weights: c gets about 0.05/2.05.
+    const share = (picks.get('c') ?? 0) / 20_000;
+    expect(share).toBeGreaterThan(0.01);
+    expect(share).toBeLessThan(0.06);
   });
 
   it('applies a routing entry that arrived before the node registered', () => {
     const { pool } = poolOf({ t: 0 });
-    pool.setRouting('a', { state: 'ejected' });
+    pool.setRouting('a', { state: 'ejected', weight: 0 });
     pool.upsert(record('a', [ready('m', 1)]));
     pool.upsert(record('b', [ready('m', 1)]));
     expect(ids(pool, { model: 'm' })).toEqual(['b']);

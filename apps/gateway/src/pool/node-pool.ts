@@ -1,5 +1,5 @@
 import type { NodeTransport } from '../transport/node-transport';
-import type { GatewayNodeView } from '@keelson/schemas';
+import type { GatewayNodeView, RoutingState } from '@keelson/schemas';
 import { CircuitBreaker, type BreakerSettings, type CircuitState } from './circuit-breaker';
 import { NodeAttempts } from './node-attempts';
 import { pickPowerOfTwo } from './power-of-two';
@@ -11,13 +11,10 @@ export interface NodeRecord {
   models: Array<{ name: string; version: number; ready: boolean }>;
 }
 
-export type RoutingState = 'active' | 'ejected' | 'probation';
-
-/** A node's entry in the `routing` bucket; no entry means active. */
+/** What the gateway takes from a node's `routing` entry; no entry means active at full weight. */
 export interface RoutingEntry {
   state: RoutingState;
-  weight?: number;
-  reason?: string;
+  weight: number;
 }
 
 /** Which of a node's addresses the gateway uses, and a connection to it. */
@@ -92,8 +89,12 @@ export class PoolNode {
     return version === undefined ? this.names.has(model) : this.listed.has(`${model}@${version}`);
   }
 
+  /**
+   * Takes traffic: active at its weight, or on probation at its (small, growing) weight while it
+   * proves itself. Ejected and drained nodes take none.
+   */
   get admitted(): boolean {
-    return this.routing === 'active' && this.weight > 0;
+    return (this.routing === 'active' || this.routing === 'probation') && this.weight > 0;
   }
 }
 

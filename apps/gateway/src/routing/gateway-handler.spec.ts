@@ -81,7 +81,7 @@ describe('GatewayHandler', () => {
     await expect(infer('churn', 'latest')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(infer('churn', '2')).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // loading
     await expect(infer('churn', '3')).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // named, nowhere
-    pool.setRouting('a', { state: 'ejected' });
+    pool.setRouting('a', { state: 'ejected', weight: 0 });
     await expect(infer('churn')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
@@ -90,7 +90,7 @@ describe('GatewayHandler', () => {
     expect(handler.serverReady()).toBe(true);
     expect(handler.modelReady('churn')).toBe(true);
     expect(handler.modelReady('churn', '2')).toBe(false);
-    pool.setRouting('a', { state: 'ejected' });
+    pool.setRouting('a', { state: 'ejected', weight: 0 });
     expect(handler.serverReady()).toBe(false);
   });
 });

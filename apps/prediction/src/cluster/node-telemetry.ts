@@ -1,7 +1,12 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Kvm, type KV } from '@nats-io/kv';
 import { EventPublisher, type Messaging } from '@keelson/messaging';
-import { NodeHeartbeat, type EventData } from '@keelson/schemas';
+import {
+  encodeBucketValue,
+  NodeHeartbeat,
+  NodeRegistration,
+  type EventData,
+} from '@keelson/schemas';
 
 export type HeartbeatFigures = Omit<
   EventData<typeof NodeHeartbeat>,
@@ -59,7 +64,7 @@ export class NodeTelemetry {
       ),
       this.kv!.put(
         this.nodeId,
-        JSON.stringify({
+        encodeBucketValue(NodeRegistration, {
           nodeId: this.nodeId,
           addresses: this.addresses,
           models: figures.models.map(({ name, version, ready }) => ({ name, version, ready })),

@@ -1,12 +1,14 @@
 import { Kvm, type KvWatchEntry } from '@nats-io/kv';
 import type { Messaging } from '@keelson/messaging';
+import { readRoutingValue, type RoutingState } from '@keelson/schemas';
 
-export type RoutingState = 'active' | 'ejected' | 'probation';
+export type { RoutingState };
 
 /**
- * This node's entry in the `routing` bucket, written by recovery (and operators). An `ejected`
- * node keeps serving what reaches it but fails its readiness probes, so Kubernetes and the gateway
- * stop sending it traffic. No entry means active.
+ * This node's entry in the `routing` bucket, written by recovery (and operators through it). An
+ * `ejected` node keeps serving what reaches it but fails its readiness probes, so Kubernetes and
+ * the gateway stop sending it traffic. No entry means active. A malformed entry is logged and
+ * ignored (the node keeps its current state): it must never stop the node.
  */
 export class RoutingWatcher {
   private current: RoutingState = 'active';
@@ -16,6 +18,7 @@ export class RoutingWatcher {
   constructor(
     private readonly messaging: Messaging,
     private readonly nodeId: string,
+    private readonly onInvalid: (error: string) => void = () => undefined,
   ) {}
 
   get state(): RoutingState {
@@ -35,16 +38,20 @@ export class RoutingWatcher {
     })();
   }
 
-  private apply(entry: KvWatchEntry): void {
+  /** Applies one change of the entry; exported for tests through the class. */
+  apply(entry: Pick<KvWatchEntry, 'operation' | 'value'>): void {
     if (entry.operation !== 'PUT' || entry.value.length === 0) {
       this.current = 'active';
       this.reason = '';
       return;
     }
-    const value = entry.json<{ state?: RoutingState; reason?: string }>();
-    this.current =
-      value.state === 'ejected' || value.state === 'probation' ? value.state : 'active';
-    this.reason = value.reason ?? '';
+    const read = readRoutingValue(entry.value);
+    if (!read.ok) {
+      this.onInvalid(read.error);
+      return;
+    }
+    this.current = read.value.state;
+    this.reason = read.value.reason;
   }
 
   stop(): void {

@@ -3,6 +3,7 @@ import { Kvm, type KvWatchEntry } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { Messaging } from '@keelson/messaging';
 import type { Tensor } from '@keelson/inference';
+import { readModelPointers, type ModelPointersValue } from '@keelson/schemas';
 
 /** One loaded, warmed-up model version, as the serving code needs it. */
 export interface VersionRunner {
@@ -26,11 +27,7 @@ export interface LoadedVersion {
   runner: VersionRunner;
 }
 
-interface Pointers {
-  production?: number;
-  canary?: number;
-  artifacts?: Record<string, string>;
-}
+type Pointers = Partial<ModelPointersValue>;
 
 export type LoadRunner = (
   bytes: Uint8Array,
@@ -154,8 +151,13 @@ export class ModelStore {
   }
 
   private async apply(model: string, entry: KvWatchEntry): Promise<void> {
-    const pointers: Pointers =
-      entry.operation === 'PUT' && entry.value.length > 0 ? entry.json<Pointers>() : {};
+    let pointers: Pointers = {};
+    if (entry.operation === 'PUT' && entry.value.length > 0) {
+      const read = readModelPointers(entry.value);
+      // A malformed entry changes nothing: the versions serving now keep serving.
+      if (!read.ok) return this.log(`ignored the models entry of ${model}: ${read.error}`);
+      pointers = read.value;
+    }
     const wanted = new Map<number, string>();
     for (const v of [pointers.production, pointers.canary])
       if (v !== undefined && pointers.artifacts?.[v]) wanted.set(v, pointers.artifacts[v]);

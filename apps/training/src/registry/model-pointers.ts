@@ -1,21 +1,13 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Messaging } from '@keelson/messaging';
+import { encodeBucketValue, ModelPointersValue, readModelPointers } from '@keelson/schemas';
 
-/** What serving follows for one model: the `models` KV bucket entry, keyed by model name. */
-export interface ModelPointers {
-  production?: number;
-  canary?: number;
-  /** Share of the model's traffic the canary takes, 0..1. */
-  canaryWeight?: number;
-  /** Earlier production versions, newest last: what a rollback returns to. */
-  history: number[];
-  /**
-   * SHA-256 of the artifact of every version above: a prediction node fetches `sha256-<hex>` from
-   * the `model-artifacts` object store with no database access.
-   */
-  artifacts: Record<string, string>;
-  updatedAt: string;
-}
+/**
+ * What serving follows for one model: the `models` KV bucket entry, keyed by model name (its
+ * schema is in @keelson/schemas). `artifacts` holds the SHA-256 of every version named: a
+ * prediction node fetches `sha256-<hex>` from the `model-artifacts` object store with no database.
+ */
+export type ModelPointers = ModelPointersValue;
 
 const HISTORY = 20;
 
@@ -34,7 +26,7 @@ export class ModelPointerStore {
   async get(model: string): Promise<ModelPointers> {
     const entry = await this.kv.get(model);
     return entry && entry.operation === 'PUT' && entry.value.length > 0
-      ? { ...empty(), ...entry.json<ModelPointers>() }
+      ? parse(model, entry.value)
       : empty();
   }
 
@@ -46,7 +38,7 @@ export class ModelPointerStore {
     for (let attempt = 0; ; attempt++) {
       const entry = await this.kv.get(model);
       const live = entry && entry.operation === 'PUT' && entry.value.length > 0;
-      const before = live ? { ...empty(), ...entry.json<ModelPointers>() } : empty();
+      const before = live ? parse(model, entry.value) : empty();
       const after = { ...change(structuredClone(before)), updatedAt: new Date().toISOString() };
       after.history = after.history.slice(-HISTORY);
       const kept = new Set([after.production, after.canary, ...after.history].map(String));
@@ -54,8 +46,9 @@ export class ModelPointerStore {
         Object.entries(after.artifacts).filter(([version]) => kept.has(version)),
       );
       try {
-        if (live) await this.kv.update(model, JSON.stringify(after), entry.revision);
-        else await this.kv.create(model, JSON.stringify(after));
+        const value = encodeBucketValue(ModelPointersValue, after);
+        if (live) await this.kv.update(model, value, entry.revision);
+        else await this.kv.create(model, value);
         return { before, after };
       } catch (error) {
         // Another writer changed the entry since we read it: read again and re-apply.
@@ -63,6 +56,13 @@ export class ModelPointerStore {
       }
     }
   }
+}
+
+/** A malformed entry must not be silently overwritten: the registry refuses to build on it. */
+function parse(model: string, bytes: Uint8Array): ModelPointers {
+  const read = readModelPointers(bytes);
+  if (!read.ok) throw new Error(`the models entry of ${model} is malformed: ${read.error}`);
+  return read.value;
 }
 
 const empty = (): ModelPointers => ({

@@ -33,11 +33,8 @@ export class ModelRegistry implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // Idempotent: creates the bucket the first time, opens it afterwards.
-    this.artifacts = await new Objm(this.messaging.js).create(ARTIFACT_BUCKET, {
-      storage: 'file',
-      description: 'ONNX model artifacts, by SHA-256',
-    } as never);
+    // Provisioned from the catalogue at start-up, with the deployment's replicas.
+    this.artifacts = await new Objm(this.messaging.js).open(ARTIFACT_BUCKET);
     this.pointers = await ModelPointerStore.open(this.messaging);
   }
 

@@ -8,6 +8,13 @@ export const DeadLetterReason = Type.Union([
 ]);
 
 /**
+ * `terminal`: no retry can help (an invalid event, a handler's TerminalError): never replayed on
+ * its own, only by an operator. `exhausted`: the retries ran out (a dependency down, a bug since
+ * fixed): replayed when the consumer's service is healthy again.
+ */
+export const DeadLetterFailure = Type.Union([Type.Literal('terminal'), Type.Literal('exhausted')]);
+
+/**
  * A message that could not be processed, kept whole so recovery can replay it to its original
  * subject: headers (including Nats-Msg-Id and traceparent) and the exact payload bytes.
  */
@@ -19,6 +26,7 @@ export const DeadLettered = defineEvent({
   data: Type.Object(
     {
       reason: DeadLetterReason,
+      failure: DeadLetterFailure,
       stream: Type.String(),
       consumer: Type.String(),
       originalSubject: Type.String(),
@@ -28,9 +36,11 @@ export const DeadLettered = defineEvent({
       headers: Type.Record(Type.String(), Type.Array(Type.String())),
       /**
        * Base64 of the original payload bytes (the payload may not even be JSON). Empty when the
-       * payload was too large to copy into a DLQ message; replay it from stream and sequence.
+       * payload was too large to copy into a DLQ message: then it is in `payloadObject`.
        */
       payloadBase64: Type.String(),
+      /** The object in the `dlq-payloads` store that holds a payload too large to copy here. */
+      payloadObject: Type.Optional(Type.String({ maxLength: 256 })),
       payloadBytes: Type.Optional(Type.Integer({ minimum: 0 })),
       /** The original event id when the payload was a readable envelope. */
       eventId: Type.Optional(Type.String()),
