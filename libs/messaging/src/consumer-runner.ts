@@ -12,7 +12,7 @@ import {
 } from '@keelson/schemas';
 import { recordSpanError, withConsumerSpan, type Logger } from '@keelson/tracing';
 import { decodeJson } from './codec';
-import type { DeadLetterPublisher, DeadLetterReason } from './dead-letter';
+import type { DeadLetterFailure, DeadLetterPublisher, DeadLetterReason } from './dead-letter';
 import {
   TerminalError,
   uncoveredSubjects,
@@ -170,9 +170,11 @@ export class ConsumerRunner {
       deliveries,
       err: message,
     };
-    if (error instanceof TerminalError || deliveries >= this.options.consumer.maxDeliver) {
+    const maxDeliver = this.options.consumer.maxDeliver;
+    const terminal = error instanceof TerminalError;
+    if (terminal || (maxDeliver > 0 && deliveries >= maxDeliver)) {
       this.options.logger?.error(log, 'handler failed for the last time; dead-lettering');
-      await this.deadLetter(msg, 'handler-failed', message);
+      await this.deadLetter(msg, 'handler-failed', message, terminal ? 'terminal' : 'exhausted');
       return;
     }
     const backoff = this.options.consumer.retryBackoffMs;
@@ -189,10 +191,15 @@ export class ConsumerRunner {
       { consumer: this.name, subject: msg.subject, seq: msg.info.streamSequence, reason },
       'rejected invalid message',
     );
-    await this.deadLetter(msg, 'invalid-event', reason);
+    await this.deadLetter(msg, 'invalid-event', reason, 'terminal');
   }
 
-  private async deadLetter(msg: JsMsg, reason: DeadLetterReason, error: string): Promise<void> {
+  private async deadLetter(
+    msg: JsMsg,
+    reason: DeadLetterReason,
+    error: string,
+    failure: DeadLetterFailure,
+  ): Promise<void> {
     try {
       await this.options.deadLetters.deadLetter(
         {
@@ -207,6 +214,7 @@ export class ConsumerRunner {
         },
         reason,
         error,
+        failure,
       );
       msg.term(`${reason}: ${error}`.slice(0, 256));
       this.stats.deadLettered++;

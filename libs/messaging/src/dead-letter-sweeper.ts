@@ -74,6 +74,7 @@ export class DeadLetterSweeper {
               stored
                 ? `no verdict after ${advisory.deliveries} deliveries: the handling process died or exceeded its ack wait`
                 : `no verdict after ${advisory.deliveries} deliveries, and the message has since left stream ${advisory.stream}`,
+              'exhausted',
             );
           },
         },

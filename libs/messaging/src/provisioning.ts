@@ -8,8 +8,15 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { Catalogue, ConsumerSpec, KvBucketSpec, StreamSpec } from '@keelson/schemas';
+import type {
+  Catalogue,
+  ConsumerSpec,
+  KvBucketSpec,
+  ObjectStoreSpec,
+  StreamSpec,
+} from '@keelson/schemas';
 
 export interface ProvisionOptions {
   /** Replicas per stream and bucket: 1 for a single dev server, 3 in production. */
@@ -116,7 +123,42 @@ export async function provision(
   }
 
   for (const spec of catalogue.kv ?? []) await provisionBucket(nc, jsm, spec, replicas, report);
+  for (const spec of catalogue.objectStores ?? [])
+    await provisionObjectStore(nc, jsm, spec, replicas, report);
   return report;
+}
+
+async function provisionObjectStore(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  spec: ObjectStoreSpec,
+  replicas: number,
+  report: ProvisionReport,
+) {
+  const streamName = `OBJ_${spec.bucket}`;
+  const info = await exists(() => jsm.streams.info(streamName));
+  if (!info) {
+    await createOrAccept(() =>
+      new Objm(nc).create(spec.bucket, {
+        description: spec.description,
+        storage: StorageType.File,
+        replicas,
+        ttl: nanos(spec.ttlMs),
+      }),
+    );
+    report.created.push(`object store ${spec.bucket}`);
+    return;
+  }
+  // An object store is a stream underneath too: ttl is max_age.
+  const wanted = {
+    max_age: nanos(spec.ttlMs),
+    num_replicas: replicas,
+    description: spec.description,
+  };
+  if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
+    await jsm.streams.update(streamName, { ...info.config, ...wanted });
+    report.updated.push(`object store ${spec.bucket}`);
+  } else report.unchanged.push(`object store ${spec.bucket}`);
 }
 
 async function provisionBucket(

@@ -94,6 +94,7 @@ describe('consumer runner against a real JetStream server', () => {
     expect(entry.type).toBe('keelson.dlq.entry');
     expect(entry.data).toMatchObject({
       reason: 'handler-failed',
+      failure: 'exhausted',
       stream: f.stream.name,
       consumer: 'worker',
       originalSubject: f.subject,
@@ -110,7 +111,7 @@ describe('consumer runner against a real JetStream server', () => {
     expect(await f.deadLettersOf()).toHaveLength(1);
   });
 
-  it('keeps a reference instead of the bytes when a dead message is too large to copy', async () => {
+  it('keeps a payload too large to copy in the dlq-payloads store, whole', async () => {
     f = await messagingFixture({ maxDeliver: 5 });
     await f
       .runner(async () => {
@@ -128,10 +129,15 @@ describe('consumer runner against a real JetStream server', () => {
     });
     expect(entry.data).toMatchObject({
       payloadBase64: '',
+      payloadObject: entry.id,
       streamSequence: published.seq,
       stream: f.stream.name,
     });
     expect(entry.data.payloadBytes).toBeGreaterThan(600_000);
+    // Replayable for as long as the DLQ keeps the entry, whatever the source stream forgets.
+    const stored = await f.payloads.getBlob(entry.id);
+    expect(stored?.length).toBe(entry.data.payloadBytes);
+    expect(JSON.parse(new TextDecoder().decode(stored!))).toMatchObject({ id: published.id });
   });
 
   it('dead-letters at once on a TerminalError', async () => {
@@ -150,6 +156,7 @@ describe('consumer runner against a real JetStream server', () => {
     expect(calls).toBe(1);
     expect(entries[0].data).toMatchObject({
       reason: 'handler-failed',
+      failure: 'terminal',
       deliveryCount: 1,
       error: 'model 9 does not exist',
     });

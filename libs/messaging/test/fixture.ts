@@ -1,3 +1,4 @@
+import { Objm } from '@nats-io/obj';
 import { Type } from '@sinclair/typebox';
 import { CATALOGUE, defineEvent, type ConsumerSpec } from '@keelson/schemas';
 import { testInfra, testStream } from '@keelson/testing';
@@ -25,7 +26,9 @@ export async function messagingFixture(consumerOverrides: Partial<ConsumerSpec> 
   await provision(messaging.nc, messaging.jsm, {
     streams: [stream, ...platformStreams('DLQ', 'ADVISORIES')],
     consumers: [consumer],
+    objectStores: CATALOGUE.objectStores,
   });
+  const payloads = await new Objm(messaging.js).open('dlq-payloads');
 
   const Ping = defineEvent({
     type: 'keelson.test.ping',
@@ -38,7 +41,7 @@ export async function messagingFixture(consumerOverrides: Partial<ConsumerSpec> 
     ),
   });
   const publisher = new EventPublisher(messaging.js, 'test/int');
-  const deadLetters = new DeadLetterPublisher(publisher);
+  const deadLetters = new DeadLetterPublisher(publisher, payloads);
   const runners: ConsumerRunner[] = [];
 
   return {
@@ -49,6 +52,7 @@ export async function messagingFixture(consumerOverrides: Partial<ConsumerSpec> 
     Ping,
     publisher,
     deadLetters,
+    payloads,
     subject: `${prefix}.ping`,
     runner(handle: HandlerBinding['handle'], concurrency = 8): ConsumerRunner {
       const runner = new ConsumerRunner({

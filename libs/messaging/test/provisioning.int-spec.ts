@@ -17,8 +17,15 @@ describe('provisioning from the catalogue', () => {
     expect(again.created).toEqual([]);
     expect(again.updated).toEqual([]);
     expect(again.unchanged).toHaveLength(
-      CATALOGUE.streams.length + CATALOGUE.consumers.length + CATALOGUE.kv.length,
+      CATALOGUE.streams.length +
+        CATALOGUE.consumers.length +
+        CATALOGUE.kv.length +
+        CATALOGUE.objectStores.length,
     );
+    for (const spec of CATALOGUE.objectStores) {
+      const info = await messaging.jsm.streams.info(`OBJ_${spec.bucket}`);
+      expect(info.config.max_age).toBe(spec.ttlMs * 1e6);
+    }
 
     for (const spec of CATALOGUE.streams) {
       const info = await messaging.jsm.streams.info(spec.name);

@@ -9,6 +9,7 @@ import {
   DeadLetterSweeper,
   EventPublisher,
   JetStreamTransport,
+  openPayloadStore,
   provision,
   type Messaging,
 } from '@keelson/messaging';
@@ -103,7 +104,10 @@ export async function startDeadLetterSweeper(
   const sweeper = new DeadLetterSweeper({
     js: messaging.js,
     jsm: messaging.jsm,
-    deadLetters: new DeadLetterPublisher(new EventPublisher(messaging.js, source)),
+    deadLetters: new DeadLetterPublisher(
+      new EventPublisher(messaging.js, source),
+      await openPayloadStore(messaging),
+    ),
     logger,
   });
   await sweeper.start();

@@ -4,7 +4,7 @@ import type { ConsumerSpec } from '@keelson/schemas';
 import type { Logger } from '@keelson/tracing';
 import type { Messaging } from '../connection';
 import { ConsumerRunner } from '../consumer-runner';
-import { DeadLetterPublisher } from '../dead-letter';
+import { DeadLetterPublisher, openPayloadStore } from '../dead-letter';
 import type { HandlerBinding } from '../handlers';
 import { EventPublisher } from '../publisher';
 
@@ -80,6 +80,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
   private async startRunners(): Promise<void> {
     const deadLetters = new DeadLetterPublisher(
       new EventPublisher(this.options.messaging.js, this.options.source),
+      await openPayloadStore(this.options.messaging),
     );
     const handlers = this.bindings();
     // Build every runner first: a missing handler anywhere stops the boot before anything is consumed.
