@@ -26,6 +26,8 @@ export default tseslint.config(
             { sourceTag: 'scope:schemas', onlyDependOnLibsWithTags: ['scope:none'] },
             // Detection is pure (arrays in, verdicts out): it may use the schemas' types, nothing else.
             { sourceTag: 'scope:detection', onlyDependOnLibsWithTags: ['scope:schemas'] },
+            // So is healing: recovery's decisions, facts in and actions out.
+            { sourceTag: 'scope:healing', onlyDependOnLibsWithTags: ['scope:schemas'] },
             // Test helpers may be used by tests only (checked below), never by production code paths.
             { sourceTag: 'scope:testing', notDependOnLibsWithTags: ['type:app'] },
           ],

@@ -8,6 +8,7 @@ export const API_SCOPES = [
   'train',
   'predict',
   'monitoring:read',
+  'routing:read',
   'routing:write',
   'dlq:read',
   'dlq:replay',

@@ -12,3 +12,7 @@ export * from './model-version.repository';
 export * from './training-job.repository';
 export * from './alert.repository';
 export * from './drift-reference.repository';
+export * from './audit.repository';
+export * from './dead-letter.repository';
+export * from './dlq-group.repository';
+export * from './replay-task.repository';

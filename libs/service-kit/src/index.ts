@@ -9,3 +9,6 @@ export * from './metrics';
 export * from './auth/api-key.guard';
 export * from './auth/token-bucket';
 export * from './openapi';
+export * from './alerts/alert-book';
+export * from './alerts/nats-alert-sink';
+export * from './service-heartbeat';

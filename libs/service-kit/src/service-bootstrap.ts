@@ -18,6 +18,10 @@ import { CATALOGUE, type ConsumerSpec } from '@keelson/schemas';
 import { createLogger, PinoNestLogger, type Logger } from '@keelson/tracing';
 import { DatabaseHealth } from './database-health.service';
 import { ErrorFilter } from './error.filter';
+import { ServiceHeartbeats } from './service-heartbeat';
+
+/** How often a service says it is there (recovery judges a consumer's service by it). */
+const SERVICE_HEARTBEAT_MS = 2_000;
 
 export interface InfrastructureSettings {
   nats: { url: string; user: string; password: string; replicas: number };
@@ -172,11 +176,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await app.startAllMicroservices();
   await app.listen(options.settings.http.port, options.settings.http.host);
   const url = await localUrl(app);
+  const database = app.get(DatabaseHealth);
+  const heartbeats = new ServiceHeartbeats(new EventPublisher(messaging.js, source), {
+    service: options.name,
+    instanceId: `${options.name}-${options.nodeId}`.slice(0, 128),
+    consumers: options.consumers,
+    intervalMs: SERVICE_HEARTBEAT_MS,
+    checks: () => ({
+      database: database.up,
+      nats: !messaging.nc.isClosed() && !messaging.nc.isDraining(),
+    }),
+  });
+  heartbeats.start();
   logger.info({ url }, `${options.name} ready`);
   return {
     app,
     url,
     async close() {
+      heartbeats.stop();
       await sweeper.stop();
       await app.close();
       await connection.close();

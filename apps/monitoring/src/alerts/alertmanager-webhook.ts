@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertRecord } from '@keelson/persistence';
-import type { AlertChange, AlertSink } from './alert-book';
+import type { AlertChange, AlertSink } from '@keelson/service-kit';
 
 /** Alertmanager writes this for an alert that has not ended. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';

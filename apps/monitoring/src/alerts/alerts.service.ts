@@ -4,9 +4,18 @@ import { EventPublisher } from '@keelson/messaging';
 import { AlertRepository, type AlertRecord } from '@keelson/persistence';
 import type { MonitoringConfig } from '../config';
 import { monitoringMetrics } from '../metrics/monitoring-metrics';
-import { AlertBook, type AlertSink } from './alert-book';
+import { AlertBook, NatsAlertSink, type AlertSink } from '@keelson/service-kit';
 import { AlertmanagerWebhook } from './alertmanager-webhook';
-import { NatsAlertSink } from './nats-alert-sink';
+
+/** The kinds monitoring raises; recovery raises the others (pool.degraded, dlq.parked). */
+export const MONITORING_ALERT_KINDS = [
+  'node.unhealthy',
+  'node.recovered',
+  'anomaly',
+  'capacity.forecast',
+  'slo.burn',
+  'drift',
+];
 
 /**
  * The service's one alert book: stored in MongoDB, published on `alert.<kind>`, and forwarded to
@@ -59,7 +68,7 @@ export class AlertsService implements OnApplicationShutdown {
 
   /** The alerts that were firing at the last stop, loaded once (callers seed their detectors). */
   loaded(): Promise<AlertRecord[]> {
-    this.loading ??= this.book.load();
+    this.loading ??= this.book.load(MONITORING_ALERT_KINDS);
     return this.loading;
   }
 

@@ -1,7 +1,7 @@
 import type { AlertRecord } from '@keelson/persistence';
 import type { NodeBeat } from '@keelson/detection';
 import { monitoringConfig } from '../config';
-import { AlertBook } from '../alerts/alert-book';
+import { AlertBook } from '@keelson/service-kit';
 import type { AlertsService } from '../alerts/alerts.service';
 import { ANOMALY_RULE, SeriesService } from './series.service';
 

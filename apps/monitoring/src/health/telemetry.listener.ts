@@ -60,7 +60,12 @@ export class TelemetryListener implements OnModuleInit, OnApplicationShutdown {
   }
 
   private onMessage(subject: string, data: Uint8Array): void {
-    const source = subject.startsWith('telemetry.node.') ? 'node' : 'gateway';
+    const source = subject.startsWith('telemetry.node.')
+      ? 'node'
+      : subject.startsWith('telemetry.gateway.')
+        ? 'gateway'
+        : undefined;
+    if (!source) return; // service heartbeats are recovery's
     const decoded = decodeJson(data);
     const receivedAt = this.health.now();
     // The heartbeat's wall-clock age on arrival, moved onto the scorer's monotonic clock.

@@ -14,7 +14,7 @@ import {
 import { PredictionSampled } from './predictions/prediction-sampled.event';
 import { RecordRejected } from './records/record-rejected.event';
 import { RecordsValidated } from './records/records-validated.event';
-import { GatewayHeartbeat, NodeHeartbeat } from './telemetry/telemetry.events';
+import { GatewayHeartbeat, NodeHeartbeat, ServiceHeartbeat } from './telemetry/telemetry.events';
 
 /** Every event Keelson publishes, one per subject pattern. */
 export const EVENTS: readonly EventDefinition[] = [
@@ -32,6 +32,7 @@ export const EVENTS: readonly EventDefinition[] = [
   PredictionSampled,
   NodeHeartbeat,
   GatewayHeartbeat,
+  ServiceHeartbeat,
   AlertRaised,
   DeadLettered,
 ];

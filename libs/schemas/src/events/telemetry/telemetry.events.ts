@@ -160,3 +160,38 @@ export type ModelVersionFigures = Static<typeof ModelVersionFigures>;
 export type InjectedFaults = Static<typeof InjectedFaults>;
 export type GatewayNodeView = Static<typeof GatewayNodeView>;
 export type GatewayModelTraffic = Static<typeof GatewayModelTraffic>;
+
+/**
+ * A service instance says it is there and whether it is ready, with the durable consumers it runs:
+ * recovery replays a consumer's dead letters only once a ready instance of its service is back.
+ */
+export const ServiceHeartbeat = defineEvent({
+  type: 'keelson.telemetry.service',
+  subject: 'telemetry.service.*',
+  stream: 'TELEMETRY',
+  description: 'a service instance reports its readiness and the consumers it runs',
+  data: Type.Object(
+    {
+      service: Name,
+      instanceId: Name,
+      startedAt: IsoTime,
+      sentAt: IsoTime,
+      intervalMs: Type.Integer({ minimum: 1 }),
+      ready: Type.Boolean(),
+      checks: Type.Object(
+        {
+          database: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+          nats: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+        },
+        { additionalProperties: false },
+      ),
+      consumers: Type.Array(
+        Type.Object(
+          { stream: Type.String({ maxLength: 128 }), durable: Type.String({ maxLength: 128 }) },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+});

@@ -46,9 +46,12 @@ export class AlertBook {
     private readonly retryMs = 1_000,
   ) {}
 
-  /** Reloads the alerts that were firing when the service last stopped. */
-  async load(): Promise<AlertRecord[]> {
-    const firing = await this.store.firing();
+  /**
+   * Reloads the alerts that were firing when the service last stopped: those of the kinds this
+   * service raises (`owns`; all of them when not given), since services share the history.
+   */
+  async load(owns?: readonly string[]): Promise<AlertRecord[]> {
+    const firing = (await this.store.firing()).filter((a) => !owns || owns.includes(a.kind));
     for (const alert of firing) this.open.set(alert.key, alert);
     return firing;
   }

@@ -1,0 +1,55 @@
+import type { EventPublisher } from '@keelson/messaging';
+import { ServiceHeartbeat, type ConsumerSpec } from '@keelson/schemas';
+
+export interface ServiceHeartbeatOptions {
+  service: string;
+  instanceId: string;
+  consumers: readonly ConsumerSpec[];
+  intervalMs: number;
+  /** Readiness as the service's own /health/ready tells it. */
+  checks(): { database: boolean; nats: boolean };
+}
+
+/**
+ * `keelson.telemetry.service` on `telemetry.service.<instance>` every `intervalMs`: the instance,
+ * its readiness and the durable consumers it runs. Recovery waits for a ready instance of a
+ * consumer's service before it replays that consumer's dead letters.
+ */
+export class ServiceHeartbeats {
+  private timer?: NodeJS.Timeout;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly options: ServiceHeartbeatOptions,
+  ) {}
+
+  start(): void {
+    const beat = () => void this.beat().catch(() => undefined); // a lost beat is a late one
+    beat();
+    this.timer = setInterval(beat, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async beat(): Promise<void> {
+    const { database, nats } = this.options.checks();
+    await this.publisher.publish(
+      ServiceHeartbeat,
+      {
+        service: this.options.service,
+        instanceId: this.options.instanceId,
+        startedAt: this.startedAt,
+        sentAt: new Date().toISOString(),
+        intervalMs: this.options.intervalMs,
+        ready: database && nats,
+        checks: { database: database ? 'up' : 'down', nats: nats ? 'up' : 'down' },
+        consumers: this.options.consumers.map((c) => ({ stream: c.stream, durable: c.durable })),
+      },
+      { subject: this.options.instanceId },
+    );
+  }
+}
