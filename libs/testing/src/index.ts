@@ -6,3 +6,4 @@ export * from './api-client';
 export * from './labelled-dataset';
 export * from './test-model';
 export * from './simulated-telemetry';
+export * from './mongo-fault-proxy';
