@@ -8,11 +8,11 @@ state="$root/.keelson"
 mkdir -p "$state/logs" "$state/run"
 export PATH="$root/node_modules/.bin:$PATH"
 
-# name:port for every service that exists so far, in start order. Recovery joins this list as it
-# lands.
+# name:port for every service, in start order.
 SERVICES=("ingestion:${INGESTION_HTTP_PORT:-8082}" "preprocessing:${PREPROCESSING_HTTP_PORT:-8086}"
   "training:${TRAINING_HTTP_PORT:-8083}" "prediction:${PREDICTION_HTTP_PORT:-8100}"
-  "gateway:${GATEWAY_HTTP_PORT:-8080}" "monitoring:${MONITORING_HTTP_PORT:-8084}")
+  "gateway:${GATEWAY_HTTP_PORT:-8080}" "monitoring:${MONITORING_HTTP_PORT:-8084}"
+  "recovery:${RECOVERY_HTTP_PORT:-8085}")
 
 log() { printf '[services] %s\n' "$*" >&2; }
 ready() { curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
@@ -51,8 +51,7 @@ stop_one() {
 case "${1:-}" in
   up)
     tools/build/build.sh
-    for s in "${SERVICES[@]}"; do start_one "$s"; done
-    log "not built yet: recovery" ;;
+    for s in "${SERVICES[@]}"; do start_one "$s"; done ;;
   down)
     for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_one "${SERVICES[$i]}"; done ;;
   status)

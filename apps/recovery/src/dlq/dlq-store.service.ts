@@ -1,0 +1,193 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '@keelson/config';
+import { dlqGroupId, errorFingerprint } from '@keelson/healing';
+import {
+  DEAD_LETTER_STATES,
+  DeadLetterRepository,
+  DlqGroupRepository,
+  type DeadLetterEntry,
+  type DeadLetterState,
+  type DlqGroup,
+} from '@keelson/persistence';
+import type { CloudEvent, DeadLettered, EventData } from '@keelson/schemas';
+import { RecoveryAlerts } from '../alerts/recovery-alerts.service';
+import type { RecoveryConfig } from '../config';
+
+/** Header a replay carries: the id of the dead letter it replays. */
+export const REPLAY_OF = 'x-keelson-replay-of';
+export const REPLAY_TASK = 'x-keelson-replay-task';
+export const ORIGINAL_TRACEPARENT = 'x-keelson-original-traceparent';
+
+const emptyCounts = (): Record<DeadLetterState, number> =>
+  Object.fromEntries(DEAD_LETTER_STATES.map((s) => [s, 0])) as Record<DeadLetterState, number>;
+
+/**
+ * Dead letters as recovery keeps them: each DLQ message stored as an entry (acknowledged only once
+ * stored), grouped by stream, consumer and the fingerprint of its error, with counts and first and
+ * last seen. A replay that fails again comes back as a DLQ message naming the entry it replayed:
+ * that entry goes back to pending, or is parked (and `dlq.parked` raised) after its last replay.
+ * Only the leader writes, one change at a time per group, so groups are written whole.
+ */
+@Injectable()
+export class DlqStore {
+  private readonly logger = new Logger('dlq');
+  private readonly groups = new Map<string, DlqGroup>();
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly entries: DeadLetterRepository,
+    private readonly groupStore: DlqGroupRepository,
+    private readonly alerts: RecoveryAlerts,
+    @Inject(APP_CONFIG) private readonly config: RecoveryConfig,
+  ) {}
+
+  private leading = false;
+
+  /** Loads every group (a new leader). */
+  async lead(): Promise<void> {
+    this.groups.clear();
+    for (const g of await this.groupStore.all()) this.groups.set(g._id, g);
+    this.leading = true;
+  }
+
+  follow(): void {
+    this.leading = false;
+  }
+
+  /** The leader's groups (what automatic replay and the resolver work from). */
+  allGroups(): DlqGroup[] {
+    return [...this.groups.values()].sort((a, b) => +new Date(b.lastSeen) - +new Date(a.lastSeen));
+  }
+
+  /** Groups for the API: the leader's own view, or the stored one on any other replica. */
+  async listGroups(): Promise<DlqGroup[]> {
+    return this.leading ? this.allGroups() : this.groupStore.all();
+  }
+
+  async findGroup(id: string): Promise<DlqGroup | null> {
+    return this.leading ? (this.groups.get(id) ?? null) : this.groupStore.get(id);
+  }
+
+  /** One DLQ message: a new entry, or the return of a replay that failed again. */
+  async intake(event: CloudEvent<EventData<typeof DeadLettered>>): Promise<void> {
+    const d = event.data;
+    const replayOf = d.headers[REPLAY_OF]?.[0];
+    if (replayOf && (await this.returned(replayOf, event.id, d.error))) return;
+    const { fingerprint, pattern } = errorFingerprint(d.error);
+    const groupId = dlqGroupId(d.stream, d.consumer, fingerprint);
+    const entry: DeadLetterEntry = {
+      _id: event.id,
+      groupId,
+      stream: d.stream,
+      consumer: d.consumer,
+      originalSubject: d.originalSubject,
+      streamSequence: d.streamSequence,
+      reason: d.reason,
+      failure: d.failure,
+      error: d.error,
+      fingerprint,
+      pattern,
+      headers: d.headers,
+      payloadBase64: d.payloadBase64,
+      ...(d.payloadObject && { payloadObject: d.payloadObject }),
+      payloadBytes: d.payloadBytes ?? Buffer.from(d.payloadBase64, 'base64').length,
+      ...(d.eventId && { eventId: d.eventId }),
+      failedAt: new Date(d.failedAt),
+      storedAt: new Date(),
+      state: 'pending',
+      replays: 0,
+      returns: 0,
+    };
+    if (!(await this.entries.insert(entry))) return; // stored before: a redelivery
+    await this.change(groupId, (g) => {
+      const group = g ?? {
+        _id: groupId,
+        stream: d.stream,
+        consumer: d.consumer,
+        fingerprint,
+        pattern,
+        example: d.error.slice(0, 1_000),
+        failure: d.failure,
+        count: 0,
+        counts: emptyCounts(),
+        firstSeen: entry.failedAt,
+        lastSeen: entry.failedAt,
+        replay: { status: 'idle' as const },
+        updatedAt: new Date(),
+      };
+      group.count++;
+      group.counts.pending++;
+      if (entry.failedAt < new Date(group.firstSeen)) group.firstSeen = entry.failedAt;
+      if (entry.failedAt > new Date(group.lastSeen)) group.lastSeen = entry.failedAt;
+      return group;
+    });
+  }
+
+  /** Recounts a group's entries by state (after replays moved many of them). */
+  async recount(groupId: string): Promise<void> {
+    const counts = emptyCounts();
+    for (const state of DEAD_LETTER_STATES)
+      counts[state] = await this.entries.count({ groupId, state });
+    await this.change(groupId, (g) =>
+      g ? { ...g, counts, count: Object.values(counts).reduce((a, b) => a + b, 0) } : g,
+    );
+  }
+
+  async setReplay(groupId: string, replay: DlqGroup['replay']): Promise<void> {
+    const current = this.groups.get(groupId)?.replay;
+    if (current?.status === replay.status && current.taskId === replay.taskId) return;
+    await this.change(groupId, (g) => (g ? { ...g, replay } : g));
+  }
+
+  /** A replayed entry that failed again; false when no such entry is known (stored as new). */
+  private async returned(entryId: string, returnId: string, error: string): Promise<boolean> {
+    const entry = await this.entries.get(entryId);
+    if (!entry) return false;
+    if (entry.lastReturn === returnId) return true; // the same return, delivered again
+    const parked = entry.returns + 1 >= this.config.replay.maxReplays;
+    await this.entries.update(
+      { ids: [entryId] },
+      {
+        set: {
+          state: parked ? 'parked' : 'pending',
+          lastError: error.slice(0, 4_000),
+          lastReturn: returnId,
+        },
+        inc: { returns: 1 },
+      },
+    );
+    this.logger.warn(
+      `replay of ${entryId} failed again (${entry.returns + 1} of ${this.config.replay.maxReplays})${parked ? ': parked' : ''}`,
+    );
+    await this.recount(entry.groupId);
+    if (parked) {
+      const group = this.groups.get(entry.groupId);
+      this.alerts.fire({
+        kind: 'dlq.parked',
+        target: entry.groupId,
+        severity: 'warning',
+        message: `${group?.counts.parked ?? 1} message(s) of ${entry.stream}/${entry.consumer} failed again after ${this.config.replay.maxReplays} replays and are parked for an operator`,
+        reasons: [entry.pattern.slice(0, 200)],
+        evidence: { groupId: entry.groupId, entry: entryId, lastError: error.slice(0, 500) },
+      });
+    }
+    return true;
+  }
+
+  /** Changes a group, one change at a time per group, and writes it whole. */
+  private change(groupId: string, apply: (g: DlqGroup | undefined) => DlqGroup | undefined) {
+    const next = (this.writes.get(groupId) ?? Promise.resolve()).then(async () => {
+      const changed = apply(structuredClone(this.groups.get(groupId)));
+      if (!changed) return;
+      changed.updatedAt = new Date();
+      this.groups.set(groupId, changed);
+      await this.groupStore.save(changed);
+    });
+    const settled = next.catch(() => undefined);
+    this.writes.set(groupId, settled);
+    void settled.then(() => {
+      if (this.writes.get(groupId) === settled) this.writes.delete(groupId);
+    });
+    return next;
+  }
+}

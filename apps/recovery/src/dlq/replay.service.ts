@@ -1,0 +1,215 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import { EventPublisher, MESSAGING, type Messaging } from '@keelson/messaging';
+import { ReplayTaskRepository, type DeadLetterFilter, type ReplayTask } from '@keelson/persistence';
+import { uuidv7 } from '@keelson/schemas';
+import { AuditService } from '../audit/audit.service';
+import { LeadershipService } from '../leadership/leadership.service';
+import { DlqStore } from './dlq-store.service';
+import { runReplayTask } from './replay-runner';
+
+/** After a consumer's floor passes a replay, how long a failed one has to come back dead-lettered. */
+const RETURN_GRACE_MS = 5_000;
+
+export interface ReplayRequest {
+  selection: ReplayTask['selection'];
+  rate: number;
+  by: string;
+  reason: string;
+  auto: boolean;
+}
+
+/**
+ * Replay tasks: created by an operator or by automatic replay, stored, and run by the leader
+ * (a task created on another replica is picked up within a second; a task a dead leader was
+ * running is resumed from its cursor). A resolver follows each task's replays: once the consumer
+ * has acknowledged past them, the ones that did not come back dead-lettered are resolved.
+ */
+@Injectable()
+export class ReplayService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('replay');
+  private readonly running = new Map<string, { cancel: boolean; done: Promise<void> }>();
+  private timer?: NodeJS.Timeout;
+  private payloads?: ObjectStore;
+  private readonly publisher: EventPublisher;
+  private ticking = false;
+
+  constructor(
+    @Inject(MESSAGING) private readonly messaging: Messaging,
+    private readonly store: DlqStore,
+    private readonly tasks: ReplayTaskRepository,
+    private readonly audit: AuditService,
+    private readonly leadership: LeadershipService,
+  ) {
+    this.publisher = new EventPublisher(messaging.js, this.leadership.instance);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.payloads = await new Objm(this.messaging.js).open('dlq-payloads');
+    this.leadership.onChange((leader) => {
+      clearInterval(this.timer);
+      if (!leader) {
+        // Not ours any more: stop sending; the next leader resumes from the cursor.
+        for (const run of this.running.values()) run.cancel = true;
+        return;
+      }
+      this.timer = setInterval(() => void this.tick(), 1_000);
+      this.timer.unref();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    for (const run of this.running.values()) run.cancel = true;
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** How many entries a selection picks now (a dry run). */
+  count(selection: DeadLetterFilter): Promise<number> {
+    return this.store.entries.count(selection);
+  }
+
+  async create(request: ReplayRequest): Promise<ReplayTask> {
+    const now = new Date();
+    const task: ReplayTask = {
+      _id: uuidv7(),
+      selection: request.selection,
+      rate: request.rate,
+      auto: request.auto,
+      by: request.by,
+      reason: request.reason,
+      state: 'running',
+      total: await this.store.entries.count(request.selection),
+      replayed: 0,
+      awaiting: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.tasks.save(task);
+    await this.audit.record(request.by, 'dlq.replay', task._id, request.reason, {
+      selection: request.selection,
+      rate: request.rate,
+      total: task.total,
+    });
+    if (this.leadership.isLeader) void this.tick();
+    return task;
+  }
+
+  async cancel(id: string, by: string, reason: string): Promise<ReplayTask | null> {
+    const task = await this.tasks.get(id);
+    if (!task || task.state !== 'running') return task;
+    const run = this.running.get(id);
+    if (run) {
+      run.cancel = true;
+      await run.done;
+    }
+    const latest = (await this.tasks.get(id))!;
+    latest.state = 'cancelled';
+    latest.finishedAt = latest.updatedAt = new Date();
+    await this.tasks.save(latest);
+    await this.audit.record(by, 'dlq.replay.cancel', id, reason, { replayed: latest.replayed });
+    return latest;
+  }
+
+  get(id: string) {
+    return this.tasks.get(id);
+  }
+
+  list(limit: number) {
+    return this.tasks.list(limit);
+  }
+
+  /** Starts the stored tasks nobody runs, and resolves replays whose outcome is known. */
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.leadership.isLeader) return;
+    this.ticking = true;
+    try {
+      for (const task of await this.tasks.running())
+        if (!this.running.has(task._id)) this.start(task);
+      await this.resolve();
+    } catch (error) {
+      this.logger.warn(`replay bookkeeping failed: ${(error as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private start(task: ReplayTask): void {
+    const run = { cancel: false, done: Promise.resolve() };
+    task.startedAt ??= new Date();
+    run.done = runReplayTask(task, {
+      entries: this.store.entries,
+      publisher: this.publisher,
+      payloads: this.payloads!,
+      cancelled: () => run.cancel,
+      save: (t) => this.tasks.save({ ...t, updatedAt: new Date() }),
+    })
+      .then(async () => {
+        if (run.cancel) return;
+        task.state = 'completed';
+        task.finishedAt = task.updatedAt = new Date();
+        await this.tasks.save(task);
+        this.logger.log(`replay ${task._id} completed: ${task.replayed} replayed`);
+      })
+      .catch(async (error: Error) => {
+        // The cursor is where it is: an operator (or automatic replay) can start again from there.
+        task.state = 'failed';
+        task.error = error.message;
+        task.finishedAt = task.updatedAt = new Date();
+        await this.tasks.save(task).catch(() => undefined);
+        this.logger.error(`replay ${task._id} failed: ${error.message}`);
+      })
+      .finally(() => this.running.delete(task._id));
+    this.running.set(task._id, run);
+  }
+
+  private async resolve(): Promise<void> {
+    const now = Date.now();
+    for (const task of await this.tasks.awaiting()) {
+      const remaining: ReplayTask['awaiting'] = [];
+      const groups = new Set<string>();
+      for (const stretch of task.awaiting) {
+        if (
+          now - new Date(stretch.at).getTime() < RETURN_GRACE_MS ||
+          !(await this.passed(stretch.seqs))
+        ) {
+          remaining.push(stretch);
+          continue;
+        }
+        await this.store.entries.update(
+          {
+            taskId: task._id,
+            state: 'replayed',
+            ...(stretch.after && { after: stretch.after }),
+            upTo: stretch.upTo,
+          },
+          { set: { state: 'resolved' } },
+        );
+        for (const key of Object.keys(stretch.seqs))
+          for (const g of this.store.allGroups())
+            if (`${g.stream}/${g.consumer}` === key) groups.add(g._id);
+      }
+      if (remaining.length === task.awaiting.length) continue;
+      const latest = (await this.tasks.get(task._id)) ?? task;
+      latest.awaiting = latest.awaiting.filter((a) => remaining.some((r) => r.upTo === a.upTo));
+      await this.tasks.save({ ...latest, updatedAt: new Date() });
+      for (const g of groups) await this.store.recount(g);
+    }
+  }
+
+  /** Every consumer has acknowledged (or terminated) past the replays' stream sequences. */
+  private async passed(seqs: Record<string, number>): Promise<boolean> {
+    for (const [key, seq] of Object.entries(seqs)) {
+      const [stream, consumer] = key.split('/');
+      const info = await this.messaging.jsm.consumers.info(stream, consumer).catch(() => null);
+      if (!info || info.ack_floor.stream_seq < seq) return false;
+    }
+    return true;
+  }
+}
