@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { connectNats, EventPublisher, type Messaging } from '@keelson/messaging';
-import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
+import { connectMongo } from '@keelson/persistence';
 import { deterministicUuidv7, IngestRecords } from '@keelson/schemas';
 import {
   freePort,
@@ -12,6 +12,7 @@ import {
   type TsProcess,
 } from '@keelson/testing';
 import type { Connection } from 'mongoose';
+import { createAdminKey, featureRows, registerDataset } from './support/data-path';
 
 const root = join(__dirname, '../..');
 const HTTP_RECORDS = 3_000;
@@ -61,12 +62,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
 
     connection = await connectMongo({ url: mongoUrl });
     messaging = await connectNats({ url: testInfra.natsUrl, name: 'crash-e2e' });
-    const { key } = await new ApiKeyRepository(connection).create({
-      name: 'e2e',
-      scopes: ['admin'],
-      ratePerSecond: 10_000,
-      burst: 10_000,
-    });
+    const key = await createAdminKey(connection);
     let ingestion = await start('ingestion', ingestionPort);
     let preprocessing = await start('preprocessing', preprocessingPort);
 
@@ -81,12 +77,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
         default: { type: 'boolean' },
       },
     };
-    const put = await fetch(`${ingestionUrl}/v1/datasets/${dataset}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(schema),
-    });
-    expect(put.status).toBe(201);
+    await registerDataset(ingestionUrl, key, dataset, schema);
 
     // A producer that retries a batch until it is acknowledged, as any real producer must.
     const sendHttp = async (from: number) => {
@@ -131,24 +122,15 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
     const unique = HTTP_RECORDS + NATS_RECORDS;
     const count = (collection: string) =>
       connection.collection(collection).countDocuments({ dataset });
-    // Feature rows are stored per validated event; every row, and the distinct records among them.
-    const featureRows = async () => {
-      const batches = await connection
-        .collection<{ rows: Array<{ recordId: string }> }>('feature_row_batches')
-        .find({ dataset })
-        .toArray();
-      const ids = batches.flatMap((b) => b.rows.map((r) => r.recordId));
-      return { rows: ids.length, records: new Set(ids).size };
-    };
+    const rows = () => featureRows(connection, dataset);
     await waitFor('every record stored', async () => (await count('records')) === unique, {
       timeoutMs: 120_000,
       intervalMs: 250,
     });
-    await waitFor(
-      'every feature row stored',
-      async () => (await featureRows()).records === unique,
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
+    await waitFor('every feature row stored', async () => (await rows()).records === unique, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
     await waitFor(
       'both consumers drained',
       async () => {
@@ -167,7 +149,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );
-    expect({ records: await count('records'), featureRows: await featureRows() }).toEqual({
+    expect({ records: await count('records'), featureRows: await rows() }).toEqual({
       records: unique,
       featureRows: { rows: unique, records: unique },
     });
