@@ -5,8 +5,9 @@ export interface ProgressOutput {
 }
 
 /**
- * Progress on stderr, measured in input bytes (the row count is unknown until the file is read).
- * A terminal gets a redrawn bar; a log file or CI gets one line per 10%, not thousands of frames.
+ * Progress on stderr, measured in input bytes (the row count is unknown until the file is read)
+ * or in the items themselves (a replay's messages: advance(n, n)). A terminal gets a redrawn bar;
+ * a log file or CI gets one line per 10%, not thousands of frames.
  */
 export class Progress {
   private doneBytes = 0;
@@ -19,6 +20,7 @@ export class Progress {
     private readonly totalBytes: number,
     private readonly out: ProgressOutput = process.stderr,
     private readonly now: () => number = Date.now,
+    private readonly unit = 'records',
   ) {
     this.start = now();
   }
@@ -55,7 +57,7 @@ export class Progress {
     const seconds = (this.now() - this.start) / 1000;
     const rate = seconds > 0 ? Math.round(this.records / seconds) : 0;
     const percent = `${Math.floor(this.fraction() * 100)}%`.padStart(4);
-    return `${percent}  ${this.records} records  ${rate} records/s`;
+    return `${percent}  ${this.records} ${this.unit}  ${rate} ${this.unit}/s`;
   }
 
   private draw(): void {

@@ -50,6 +50,12 @@ function parseInteger(raw: string, min: number, max: number): Parsed<number> {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
+/** `250ms`, `5s`, `2m`, `1h` or a bare number of milliseconds, in ms; undefined if malformed. */
+export function parseDurationMs(raw: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  return m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms'] : undefined;
+}
+
 export const env = {
   string(
     variable: string,
@@ -138,9 +144,8 @@ export const env = {
   /** A duration: `250ms`, `5s`, `2m`, `1h`, or a bare number of milliseconds. Parsed to ms. */
   durationMs(variable: string, opts: Options<number> & { min?: number } = {}): Setting<number> {
     return setting(variable, opts, (raw) => {
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
-      if (!m) return fail('must be a duration such as 500ms, 5s, 2m or 1h');
-      const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms'];
+      const ms = parseDurationMs(raw);
+      if (ms === undefined) return fail('must be a duration such as 500ms, 5s, 2m or 1h');
       return ms >= (opts.min ?? 0) ? ok(ms) : fail(`must be at least ${opts.min}ms`);
     });
   },
