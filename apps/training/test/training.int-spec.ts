@@ -158,6 +158,14 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
     ]);
     expect((await f.call('POST', `/v1/models/${model}/rollback`)).status).toBe(409);
     expect((await f.call('POST', `/v1/models/${model}/versions/2/promote`)).status).toBe(409);
+    // The registry's list (once a 500 on FerretDB, which lacks the `$max` accumulator).
+    const all = await f.call('GET', '/v1/models');
+    expect(all.status).toBe(200);
+    expect(all.body.models.find((m: { model: string }) => m.model === model)).toMatchObject({
+      model,
+      versions: 2,
+      latest: 2,
+    });
 
     const promoted = (await f.events<EventData<typeof ModelPromoted>>('ML', 'model.promoted'))
       .map((e) => e.event.data)

@@ -112,12 +112,24 @@ export class ModelVersionRepository extends Repository<ModelVersion> {
     return this.model.find({ model }).sort({ version: -1 }).lean<ModelVersion[]>().exec();
   }
 
+  /**
+   * Every model with its version count and latest version. Counted here, not with `$group`:
+   * FerretDB 1.x does not implement the `$max` accumulator (the list answered 500 there), and a
+   * registry holds versions by the hundred, not the million.
+   */
   async models(): Promise<Array<{ model: string; versions: number; latest: number }>> {
-    const rows = await this.model.aggregate<{ _id: string; versions: number; latest: number }>([
-      { $group: { _id: '$model', versions: { $sum: 1 }, latest: { $max: '$version' } } },
-      { $sort: { _id: 1 } },
-    ]);
-    return rows.map((r) => ({ model: r._id, versions: r.versions, latest: r.latest }));
+    const docs = await this.model
+      .find({}, { _id: 0, model: 1, version: 1 })
+      .lean<Array<{ model: string; version: number }>>()
+      .exec();
+    const byModel = new Map<string, { model: string; versions: number; latest: number }>();
+    for (const { model, version } of docs) {
+      const m = byModel.get(model) ?? { model, versions: 0, latest: 0 };
+      m.versions++;
+      m.latest = Math.max(m.latest, version);
+      byModel.set(model, m);
+    }
+    return [...byModel.values()].sort((a, b) => a.model.localeCompare(b.model));
   }
 
   async setStage(model: string, version: number, stage: ModelStage): Promise<void> {
