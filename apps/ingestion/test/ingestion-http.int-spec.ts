@@ -66,6 +66,28 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.details.map((d: { field: string }) => d.field)).toContain('fields.a.type');
     });
+
+    it.each([
+      [
+        'a field defined as null',
+        { label: 'y', fields: { y: { type: 'boolean' }, x: null } },
+        'fields.x',
+      ],
+      ['null fields', { label: 'y', fields: null }, 'fields'],
+      ['a null label', { label: null, fields: { y: { type: 'boolean' } } }, 'label'],
+      ['a null type', { label: 'y', fields: { y: { type: null } } }, 'fields.y.type'],
+      [
+        'null category values',
+        { label: 'y', fields: { y: { type: 'category', values: [null] } } },
+        'fields.y.values.0',
+      ],
+    ])('answers %s with 400 naming the field, new dataset or not', async (_, body, field) => {
+      for (const name of [f.dataset(), dataset]) {
+        const bad = await f.call('PUT', `/v1/datasets/${name}`, { body });
+        expect(bad.status).toBe(400);
+        expect(bad.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      }
+    });
   });
 
   describe('records', () => {

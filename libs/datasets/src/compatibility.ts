@@ -1,6 +1,9 @@
 import type { DatasetSchemaBody, FieldSpec } from '@keelson/schemas';
 
 const required = (f: FieldSpec) => f.required !== false;
+/** A schema's own field (a field named `constructor` must not find Object.prototype's). */
+const fieldOf = (schema: DatasetSchemaBody, name: string): FieldSpec | undefined =>
+  Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
 
 /**
  * Why a new version of a dataset schema would break the records already stored under the old one
@@ -19,7 +22,7 @@ export function breakingChanges(previous: DatasetSchemaBody, next: DatasetSchema
     );
 
   for (const [name, before] of Object.entries(previous.fields)) {
-    const after = next.fields[name];
+    const after = fieldOf(next, name);
     if (!after) {
       reasons.push(`field "${name}" is removed; stored records have it`);
       continue;
@@ -48,7 +51,7 @@ export function breakingChanges(previous: DatasetSchemaBody, next: DatasetSchema
     }
   }
   for (const [name, after] of Object.entries(next.fields)) {
-    if (!previous.fields[name] && required(after))
+    if (!fieldOf(previous, name) && required(after))
       reasons.push(`new field "${name}" is required; stored records lack it (add it as optional)`);
   }
   return reasons;

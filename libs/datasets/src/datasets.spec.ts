@@ -175,6 +175,18 @@ describe('dataset schema rules', () => {
     ]);
   });
 
+  it('looks up the label and key among its own fields only, never Object.prototype', () => {
+    const result = checkDatasetSchema({
+      label: 'constructor',
+      key: 'toString',
+      fields: { y: { type: 'boolean' } },
+    });
+    expect(!result.ok && result.reasons).toEqual([
+      { field: 'label', reason: 'names "constructor", which is not a field' },
+      { field: 'key', reason: 'names "toString", which is not a field' },
+    ]);
+  });
+
   it('reports shape errors with the field path', () => {
     const result = checkDatasetSchema({ label: 'a', fields: { a: { type: 'text' } } });
     expect(!result.ok && result.reasons.map((r) => r.field)).toContain('fields.a.type');
@@ -222,6 +234,17 @@ describe('schema compatibility', () => {
       'field "opened" is removed; stored records have it',
       'new field "region" is required; stored records lack it (add it as optional)',
     ]);
+  });
+
+  it('sees a field named like an Object method removed or added as any other', () => {
+    const withIt: DatasetSchemaBody = {
+      ...credit,
+      fields: { ...credit.fields, constructor: { type: 'number', required: false } },
+    };
+    expect(breakingChanges(withIt, credit)).toEqual([
+      'field "constructor" is removed; stored records have it',
+    ]);
+    expect(breakingChanges(credit, withIt)).toEqual([]);
   });
 
   it('treats key order as irrelevant', () => {

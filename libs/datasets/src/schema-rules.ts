@@ -20,13 +20,16 @@ export function checkDatasetSchema(
     };
   const schema = shape.value;
   const reasons: FieldReason[] = [];
-  const label = schema.fields[schema.label];
+  // Own fields only: a label named `constructor` must not find Object.prototype's.
+  const fieldOf = (name: string) =>
+    Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
+  const label = fieldOf(schema.label);
   if (!label)
     reasons.push({ field: 'label', reason: `names "${schema.label}", which is not a field` });
   else if (label.type === 'timestamp')
     reasons.push({ field: 'label', reason: 'a timestamp cannot be a label' });
   if (schema.key !== undefined) {
-    const key = schema.fields[schema.key];
+    const key = fieldOf(schema.key);
     if (!key) reasons.push({ field: 'key', reason: `names "${schema.key}", which is not a field` });
     else {
       if (key.type !== 'category' && key.type !== 'integer')

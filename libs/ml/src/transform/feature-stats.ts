@@ -77,7 +77,7 @@ export function statsOf(
   for (const [name, spec] of statFields(schema)) {
     const field = stats.fields[name];
     for (const record of records) {
-      const raw = record[name] ?? null;
+      const raw = (Object.hasOwn(record, name) ? record[name] : null) ?? null;
       if (field.kind === 'category') {
         if (raw === null) field.missing++;
         else {
@@ -106,8 +106,8 @@ export function statsOf(
 export function mergeStats(a: DatasetStats, b: DatasetStats): DatasetStats {
   const fields: Record<string, FieldStats> = {};
   for (const name of new Set([...Object.keys(a.fields), ...Object.keys(b.fields)])) {
-    const x = a.fields[name];
-    const y = b.fields[name];
+    const x = Object.hasOwn(a.fields, name) ? a.fields[name] : undefined;
+    const y = Object.hasOwn(b.fields, name) ? b.fields[name] : undefined;
     if (!x || !y) {
       fields[name] = structuredClone((x ?? y)!);
       continue;

@@ -110,6 +110,14 @@ describe('feature statistics', () => {
     ]);
   });
 
+  it('keeps a field named like an Object method apart from Object.prototype', () => {
+    const schema = { fields: { constructor: { type: 'number' as const } } };
+    const some = statsOf(schema, [{ constructor: 3 }, {}]);
+    expect(some.fields.constructor).toMatchObject({ count: 1, missing: 1, mean: 3 });
+    const merged = mergeStats(some, { records: 0, fields: {} }).fields.constructor as NumericStats;
+    expect(merged).toMatchObject({ count: 1, mean: 3, min: 3, max: 3 });
+  });
+
   it('keeps min and max through a JSON round trip of a field with no values yet', () => {
     const schema = { fields: { x: { type: 'number' as const, required: false } } };
     const empty = JSON.parse(JSON.stringify(statsOf(schema, [{ x: null }])));
