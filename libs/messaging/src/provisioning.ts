@@ -19,8 +19,21 @@ import type {
 } from '@keelson/schemas';
 
 export interface ProvisionOptions {
-  /** Replicas per stream and bucket: 1 for a single dev server, 3 in production. */
+  /**
+   * Replicas per stream and bucket: 1 for a single dev server, 3 in production. A minimum: an
+   * existing stream with more keeps them (see {@link replicasFor}).
+   */
   replicas?: number;
+}
+
+/**
+ * The replica count to give a stream, bucket or object store: what this process asks for, but
+ * never fewer than it has. Every service provisions at start-up; one started without
+ * NATS_STREAM_REPLICAS must not turn an R3 stream into R1. Lowering durability is an operator's
+ * deliberate act (`nats stream edit`), never a side effect of a deploy.
+ */
+export function replicasFor(asked: number, current: number | undefined): number {
+  return Math.max(asked, current ?? 0);
 }
 
 export interface ProvisionReport {
@@ -96,7 +109,10 @@ export async function provision(
     if (!info) {
       await createOrAccept(() => jsm.streams.add(wanted));
       report.created.push(`stream ${spec.name}`);
-    } else if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
+      continue;
+    }
+    wanted.num_replicas = replicasFor(replicas, info.config.num_replicas);
+    if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
       await jsm.streams.update(spec.name, wanted);
       report.updated.push(`stream ${spec.name}`);
     } else report.unchanged.push(`stream ${spec.name}`);
@@ -152,7 +168,7 @@ async function provisionObjectStore(
   // An object store is a stream underneath too: ttl is max_age.
   const wanted = {
     max_age: nanos(spec.ttlMs),
-    num_replicas: replicas,
+    num_replicas: replicasFor(replicas, info.config.num_replicas),
     description: spec.description,
   };
   if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
@@ -184,7 +200,7 @@ async function provisionBucket(
   const wanted = {
     max_msgs_per_subject: spec.history,
     max_age: nanos(spec.ttlMs),
-    num_replicas: replicas,
+    num_replicas: replicasFor(replicas, info.config.num_replicas),
     description: spec.description,
   };
   if (differs(info.config as unknown as Record<string, unknown>, wanted)) {
