@@ -155,6 +155,7 @@ describe('kill -9 of ingestion and preprocessing mid-stream', () => {
     });
     const stats = await fetch(
       `http://127.0.0.1:${preprocessingPort}/v1/datasets/${dataset}/features`,
+      { headers: { authorization: `Bearer ${key}` } },
     ).then((r) => r.json() as Promise<{ stats: { records: number } }>);
     // Statistics may miss a batch whose process died between storing its rows and merging their
     // statistics; they never count a record twice.

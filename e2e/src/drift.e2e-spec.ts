@@ -123,6 +123,7 @@ describe('drift on the credit model', () => {
       async () => {
         const r = await fetch(
           `http://127.0.0.1:${ports.preprocessing}/v1/datasets/${dataset}/features`,
+          { headers: { authorization: `Bearer ${key}` } },
         );
         return r.ok && ((await r.json()) as { featureRows: number }).featureRows >= records.length;
       },

@@ -81,7 +81,9 @@ async function main() {
 
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const view = (await fetch(`${preprocessing}/v1/datasets/credit/features`).then(
+    const view = (await fetch(`${preprocessing}/v1/datasets/credit/features`, {
+      headers: { authorization: `Bearer ${key}` },
+    }).then(
       (r) => (r.ok ? r.json() : undefined),
       () => undefined,
     )) as
@@ -90,7 +92,9 @@ async function main() {
       say(
         `preprocessing stored ${view.featureRows} feature rows; transform version ${view.transform.version} with ${view.transform.featureNames.length} features`,
       );
-      say(`see them: curl ${preprocessing}/v1/datasets/credit/features`);
+      say(
+        `see them: curl -H "Authorization: Bearer $(cat .keelson/admin-key)" ${preprocessing}/v1/datasets/credit/features`,
+      );
       break;
     }
     if (Date.now() > deadline)

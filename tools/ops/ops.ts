@@ -1,6 +1,6 @@
-// `./keelson nodes ...` and `./keelson dlq ...`: recovery's HTTP API for operators at a terminal.
-// Every change needs a reason and is audited under the key used (KEELSON_API_KEY, or the
-// development key `./keelson up` writes).
+// `./keelson nodes ...`, `./keelson dlq ...` (recovery's API) and `./keelson keys ...`
+// (ingestion's) for operators at a terminal. Routing and DLQ changes need a reason and are audited
+// under the key used (KEELSON_API_KEY, or the development key `./keelson up` writes).
 import { Progress } from '../demo/progress';
 import { UsageError } from '../demo/cli-args';
 import {
@@ -11,10 +11,11 @@ import {
   type GroupRow,
   type TaskRow,
 } from './dlq-command';
+import { formatKeys, KEYS_USAGE, parseKeysArgs, type KeyRow } from './keys-command';
 import { formatNodes, NODES_USAGE, parseNodesArgs, type NodesView } from './nodes-command';
-import { ApiCallError, recoveryClient } from './recovery-client';
+import { ApiCallError, serviceClient } from './service-client';
 
-type Call = ReturnType<typeof recoveryClient>;
+type Call = ReturnType<typeof serviceClient>;
 const print = (text: string) => process.stdout.write(`${text}\n`);
 const json = (value: unknown) => print(JSON.stringify(value, null, 2));
 
@@ -123,14 +124,39 @@ async function dlq(argv: string[], call: Call) {
   }
 }
 
+async function keys(argv: string[], call: Call) {
+  const command = parseKeysArgs(argv);
+  if (command.action === 'list')
+    return print(formatKeys((await call<{ keys: KeyRow[] }>('GET', '/v1/keys')).keys));
+  if (command.action === 'revoke') {
+    await call('POST', `/v1/keys/${encodeURIComponent(command.id)}/revoke`);
+    return print(`${command.id} revoked; every service refuses it within 30 s`);
+  }
+  const created = await call<{ key: string; apiKey: KeyRow }>('POST', '/v1/keys', command.body);
+  process.stderr.write(
+    `created ${created.apiKey.id} (${created.apiKey.scopes.join(',')}); the key, shown once:\n`,
+  );
+  print(created.key);
+}
+
+const AREAS = {
+  nodes: { usage: NODES_USAGE, service: 'recovery', run: nodes },
+  dlq: { usage: DLQ_USAGE, service: 'recovery', run: dlq },
+  keys: { usage: KEYS_USAGE, service: 'ingestion', run: keys },
+} as const;
+
 async function main() {
-  const [area, ...argv] = process.argv.slice(2);
-  const usage = area === 'nodes' ? NODES_USAGE : DLQ_USAGE;
+  const [name, ...argv] = process.argv.slice(2);
+  const area = AREAS[name as keyof typeof AREAS];
+  const usage =
+    area?.usage ??
+    Object.values(AREAS)
+      .map((a) => a.usage)
+      .join('\n');
   try {
     if (argv[0] === '--help' || argv[0] === '-h') return print(usage);
-    if (area !== 'nodes' && area !== 'dlq') throw new UsageError(`unknown area "${area}"`);
-    const call = recoveryClient();
-    await (area === 'nodes' ? nodes(argv, call) : dlq(argv, call));
+    if (!area) throw new UsageError(`unknown area "${name}"`);
+    await area.run(argv, serviceClient(area.service));
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n${usage}\n`);

@@ -1,4 +1,4 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import { defineConfig, env, serviceSettings, rateLimitSettings } from '@keelson/config';
 
 export const ingestionConfig = defineConfig('ingestion', {
   ...serviceSettings('ingestion'),
@@ -16,11 +16,7 @@ export const ingestionConfig = defineConfig('ingestion', {
       max: 10_000,
     }),
   },
-  rateLimit: {
-    /** Applied to keys created without their own limits. */
-    defaultPerSecond: env.integer('INGESTION_RATE_PER_SECOND', { default: 200, min: 1 }),
-    defaultBurst: env.integer('INGESTION_RATE_BURST', { default: 400, min: 1 }),
-  },
+  rateLimit: rateLimitSettings('INGESTION', 200),
   consumer: {
     /**
      * Stream messages handled at once. Their handling mostly waits on the batch they joined, so

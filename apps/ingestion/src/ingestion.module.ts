@@ -8,13 +8,20 @@ import {
   PersistenceModule,
   RawRecordRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import {
+  API_KEY_GUARD,
+  DatabaseHealth,
+  HealthController,
+  MetricsController,
+  openApiController,
+} from '@keelson/service-kit';
 import type { IngestionConfig } from './config';
 import { DatasetCatalog } from './datasets/dataset-catalog.service';
 import { DatasetsController } from './datasets/datasets.controller';
-import { OpenApiController } from './http/openapi.controller';
+import { ingestionOpenApi } from './http/openapi';
 import { RecordIngestor } from './records/record-ingestor.service';
 import { RecordsConsumer } from './records/records.consumer';
+import { KeysController } from './keys/keys.controller';
 import { RecordsController } from './records/records.controller';
 
 export const INGESTION_REPOSITORIES = [DatasetRepository, RawRecordRepository, ApiKeyRepository];
@@ -35,13 +42,14 @@ export class IngestionModule {
       ],
       controllers: [
         DatasetsController,
+        KeysController,
         RecordsController,
         RecordsConsumer,
         HealthController,
         MetricsController,
-        OpenApiController,
+        openApiController(ingestionOpenApi),
       ],
-      providers: [DatasetCatalog, RecordIngestor, DatabaseHealth],
+      providers: [DatasetCatalog, RecordIngestor, DatabaseHealth, API_KEY_GUARD],
     };
   }
 }

@@ -275,6 +275,68 @@ describe('ingestion over HTTP (real NATS, real database)', () => {
   });
 
   describe('API keys', () => {
+    it('creates keys with scopes and expiry, lists them without secrets, revokes them', async () => {
+      const path = `/v1/datasets/${dataset}`;
+      const created = await f.call('POST', '/v1/keys', {
+        body: { name: 'reader', scopes: ['ingest'], ratePerSecond: 50, expiresIn: '720h' },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.key).toMatch(/^kls_[a-f0-9]{16}_/);
+      expect(created.body.apiKey).toMatchObject({ name: 'reader', scopes: ['ingest'] });
+      expect(Date.parse(created.body.apiKey.expiresAt)).toBeGreaterThan(
+        Date.now() + 29 * 86_400_000,
+      );
+      const listed = await f.call('GET', '/v1/keys');
+      const entry = listed.body.keys.find((k: { id: string }) => k.id === created.body.apiKey.id);
+      expect(entry).toMatchObject({ name: 'reader', expiresAt: created.body.apiKey.expiresAt });
+      expect(JSON.stringify(listed.body)).not.toMatch(/hash|kls_/);
+
+      // Revoked before its first use (a used key is cached for up to 30 s): refused at once.
+      const spare = await f.call('POST', '/v1/keys', {
+        body: { name: 'spare', scopes: ['ingest'] },
+      });
+      const revoked = await f.call('POST', `/v1/keys/${spare.body.apiKey.id}/revoke`);
+      expect([revoked.status, revoked.body.revoked]).toEqual([200, true]);
+      expect((await f.call('GET', path, { key: spare.body.key })).status).toBe(401);
+      expect((await f.call('GET', path, { key: created.body.key })).status).toBe(200);
+
+      // A key with an expiry stops working at it, cached or not.
+      const brief = await f.call('POST', '/v1/keys', {
+        body: {
+          name: 'brief',
+          scopes: ['ingest'],
+          expiresAt: new Date(Date.now() + 1_500).toISOString(),
+        },
+      });
+      expect((await f.call('GET', path, { key: brief.body.key })).status).toBe(200);
+      await waitFor(
+        'the brief key to expire',
+        async () => (await f.call('GET', path, { key: brief.body.key })).status === 401,
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+
+      expect(
+        (
+          await f.call('POST', '/v1/keys', {
+            key: created.body.key,
+            body: { name: 'x', scopes: ['admin'] },
+          })
+        ).status,
+      ).toBe(403);
+      const bad = await f.call('POST', '/v1/keys', {
+        body: { name: '', scopes: ['root'], expiresIn: 'soon', extra: 1 },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'expiresIn',
+        'extra',
+        'name',
+        'scopes',
+      ]);
+      expect((await f.call('POST', '/v1/keys/0000000000000000/revoke')).status).toBe(404);
+      expect((await f.call('POST', '/v1/keys/not-an-id/revoke')).status).toBe(400);
+    });
+
     it('requires a valid key with the right scope', async () => {
       const path = `/v1/datasets/${dataset}/records`;
       expect((await f.call('POST', path, { key: null, body: [good('a')] })).status).toBe(401);

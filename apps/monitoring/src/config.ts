@@ -1,4 +1,4 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/config';
 
 /**
  * Monitoring: NATS for telemetry, predictions and alerts; the database for alert history and drift
@@ -15,10 +15,7 @@ export const monitoringConfig = defineConfig('monitoring', {
       protocols: ['http', 'https'],
     }),
   },
-  rateLimit: {
-    defaultPerSecond: env.integer('MONITORING_RATE_PER_SECOND', { default: 100, min: 1 }),
-    defaultBurst: env.integer('MONITORING_RATE_BURST', { default: 200, min: 1 }),
-  },
+  rateLimit: rateLimitSettings('MONITORING', 100),
   health: {
     /** How often nodes are scored. Faster than their heartbeats, so a verdict waits on no timer. */
     tickMs: env.durationMs('MONITORING_TICK', { default: 500, min: 50 }),

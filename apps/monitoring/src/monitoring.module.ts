@@ -8,7 +8,13 @@ import {
   DriftReferenceRepository,
   PersistenceModule,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import {
+  API_KEY_GUARD,
+  DatabaseHealth,
+  HealthController,
+  MetricsController,
+  openApiController,
+} from '@keelson/service-kit';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { SeriesService } from './anomaly/series.service';
@@ -20,7 +26,7 @@ import { DriftService } from './drift/drift.service';
 import { NodeHealthService } from './health/node-health.service';
 import { NodesController } from './health/nodes.controller';
 import { TelemetryListener } from './health/telemetry.listener';
-import { OpenApiController } from './http/openapi.controller';
+import { monitoringOpenApi } from './http/openapi';
 import { RecordsConsumer } from './records/records.consumer';
 import { SlosController } from './slo/slos.controller';
 import { SloService } from './slo/slo.service';
@@ -54,9 +60,10 @@ export class MonitoringModule {
         RecordsConsumer,
         HealthController,
         MetricsController,
-        OpenApiController,
+        openApiController(monitoringOpenApi),
       ],
       providers: [
+        API_KEY_GUARD,
         AlertsService,
         NodeHealthService,
         SloService,

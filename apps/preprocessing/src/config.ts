@@ -1,4 +1,4 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/config';
 
 export const preprocessingConfig = defineConfig('preprocessing', {
   ...serviceSettings('preprocessing'),
@@ -6,6 +6,7 @@ export const preprocessingConfig = defineConfig('preprocessing', {
     host: env.string('PREPROCESSING_HOST', { default: '127.0.0.1' }),
     port: env.port('PREPROCESSING_HTTP_PORT', 8086),
   },
+  rateLimit: rateLimitSettings('PREPROCESSING', 50),
   batching: {
     /**
      * Records gathered into one database write (one document per validated event). Larger batches

@@ -3,19 +3,26 @@ import type { Connection } from 'mongoose';
 import { KeelsonConfigModule } from '@keelson/config';
 import { MessagingModule, type Messaging } from '@keelson/messaging';
 import {
+  ApiKeyRepository,
   DatasetRepository,
   FeatureRowRepository,
   FeatureStatsRepository,
   PersistenceModule,
   TransformRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import {
+  API_KEY_GUARD,
+  DatabaseHealth,
+  HealthController,
+  MetricsController,
+} from '@keelson/service-kit';
 import type { PreprocessingConfig } from './config';
 import { FeatureBuilder } from './features/feature-builder.service';
 import { FeaturesController } from './features/features.controller';
 import { ValidatedRecordsConsumer } from './features/records.consumer';
 
 export const PREPROCESSING_REPOSITORIES = [
+  ApiKeyRepository,
   DatasetRepository,
   FeatureRowRepository,
   FeatureStatsRepository,
@@ -42,7 +49,7 @@ export class PreprocessingModule {
         HealthController,
         MetricsController,
       ],
-      providers: [FeatureBuilder, DatabaseHealth],
+      providers: [FeatureBuilder, DatabaseHealth, API_KEY_GUARD],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { applyTransform, type NumericStats, type TransformSpec } from '@keelson/ml';
 import { connectNats, EventPublisher, readEvents, type Messaging } from '@keelson/messaging';
 import {
+  ApiKeyRepository,
   connectMongo,
   DatasetRepository,
   FeatureRowRepository,
@@ -121,7 +122,26 @@ describe('preprocessing (real NATS, real database)', () => {
     expect(features.events).toHaveLength(40);
     expect(features.rows).toHaveLength(1_000);
 
-    const response = await fetch(`${service.url}/v1/datasets/${dataset}/features`);
+    const keys = new ApiKeyRepository(connection);
+    const { key } = await keys.create({
+      name: 'reader',
+      scopes: ['train'],
+      ratePerSecond: 0,
+      burst: 0,
+    });
+    const { key: predictOnly } = await keys.create({
+      name: 'client',
+      scopes: ['predict'],
+      ratePerSecond: 0,
+      burst: 0,
+    });
+    const path = `${service.url}/v1/datasets/${dataset}/features`;
+    // Producers' statistics are not for anyone who can reach the port.
+    expect((await fetch(path)).status).toBe(401);
+    expect(
+      (await fetch(path, { headers: { authorization: `Bearer ${predictOnly}` } })).status,
+    ).toBe(403);
+    const response = await fetch(path, { headers: { authorization: `Bearer ${key}` } });
     const view = (await response.json()) as {
       featureRows: number;
       stats: {

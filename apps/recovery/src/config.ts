@@ -1,4 +1,4 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/config';
 
 /**
  * Recovery: NATS for alerts, routing, the DLQ and replays; the database for dead letters, replay
@@ -10,10 +10,7 @@ export const recoveryConfig = defineConfig('recovery', {
     host: env.string('RECOVERY_HOST', { default: '127.0.0.1' }),
     port: env.port('RECOVERY_HTTP_PORT', 8085),
   },
-  rateLimit: {
-    defaultPerSecond: env.integer('RECOVERY_RATE_PER_SECOND', { default: 100, min: 1 }),
-    defaultBurst: env.integer('RECOVERY_RATE_BURST', { default: 200, min: 1 }),
-  },
+  rateLimit: rateLimitSettings('RECOVERY', 100),
   lease: {
     /** The leader renews its lease a third of this often; a dead one is replaced within it. */
     durationMs: env.durationMs('RECOVERY_LEASE', { default: 6_000, min: 500 }),

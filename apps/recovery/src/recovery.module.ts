@@ -11,7 +11,13 @@ import {
   PersistenceModule,
   ReplayTaskRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import {
+  API_KEY_GUARD,
+  DatabaseHealth,
+  HealthController,
+  MetricsController,
+  openApiController,
+} from '@keelson/service-kit';
 import { RecoveryAlerts } from './alerts/recovery-alerts.service';
 import { AuditService } from './audit/audit.service';
 import type { RecoveryConfig } from './config';
@@ -20,7 +26,7 @@ import { DlqController } from './dlq/dlq.controller';
 import { DlqIntake } from './dlq/dlq-intake.service';
 import { DlqStore } from './dlq/dlq-store.service';
 import { ReplayService } from './dlq/replay.service';
-import { OpenApiController } from './http/openapi.controller';
+import { recoveryOpenApi } from './http/openapi';
 import { LeadershipService } from './leadership/leadership.service';
 import { ControlLoopService } from './routing/control-loop.service';
 import { NodesController } from './routing/nodes.controller';
@@ -53,9 +59,10 @@ export class RecoveryModule {
         DlqController,
         HealthController,
         MetricsController,
-        OpenApiController,
+        openApiController(recoveryOpenApi),
       ],
       providers: [
+        API_KEY_GUARD,
         LeadershipService,
         AuditService,
         RecoveryAlerts,

@@ -1,4 +1,4 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/config';
 
 export const PROMOTION_METRICS = ['auc', 'accuracy', 'f1', 'logLoss', 'brier'] as const;
 export type PromotionMetric = (typeof PROMOTION_METRICS)[number];
@@ -15,10 +15,7 @@ export const trainingConfig = defineConfig('training', {
       max: 1024 * 1024 * 1024,
     }),
   },
-  rateLimit: {
-    defaultPerSecond: env.integer('TRAINING_RATE_PER_SECOND', { default: 50, min: 1 }),
-    defaultBurst: env.integer('TRAINING_RATE_BURST', { default: 100, min: 1 }),
-  },
+  rateLimit: rateLimitSettings('TRAINING', 50),
   jobs: {
     /** Deliveries of a `training.requested` event before the job is marked failed. */
     maxAttempts: env.integer('TRAINING_MAX_ATTEMPTS', { default: 3, min: 1, max: 20 }),

@@ -12,7 +12,13 @@ import {
   TrainingJobRepository,
   TransformRepository,
 } from '@keelson/persistence';
-import { DatabaseHealth, HealthController, MetricsController } from '@keelson/service-kit';
+import {
+  API_KEY_GUARD,
+  DatabaseHealth,
+  HealthController,
+  MetricsController,
+  openApiController,
+} from '@keelson/service-kit';
 import type { TrainingConfig } from './config';
 import { JobRunner } from './jobs/job-runner.service';
 import { RetrainingPolicyConsumer } from './jobs/retraining-policy';
@@ -20,7 +26,7 @@ import { TrainingJobsController } from './jobs/training-jobs.controller';
 import { TrainingJobs } from './jobs/training-jobs.service';
 import { TrainingRequestsConsumer } from './jobs/training-requests.consumer';
 import { ModelRegistry } from './registry/model-registry.service';
-import { OpenApiController } from './http/openapi.controller';
+import { trainingOpenApi } from './http/openapi';
 import { RegistryController } from './registry/registry.controller';
 
 export const TRAINING_REPOSITORIES = [
@@ -54,9 +60,9 @@ export class TrainingModule {
         RetrainingPolicyConsumer,
         HealthController,
         MetricsController,
-        OpenApiController,
+        openApiController(trainingOpenApi),
       ],
-      providers: [TrainingJobs, JobRunner, ModelRegistry, DatabaseHealth],
+      providers: [TrainingJobs, JobRunner, ModelRegistry, DatabaseHealth, API_KEY_GUARD],
     };
   }
 }

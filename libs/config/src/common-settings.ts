@@ -59,3 +59,13 @@ export const serviceSettings = (service: string) => ({
   mongo: mongoSettings(),
   telemetry: telemetrySettings(),
 });
+
+/**
+ * Rate limits for API keys created without their own (`<PREFIX>_RATE_PER_SECOND`, `_BURST`), and
+ * the process-wide budget of database look-ups of keys it has not seen (`_KEY_LOOKUPS`).
+ */
+export const rateLimitSettings = (prefix: string, perSecond: number, burst = perSecond * 2) => ({
+  defaultPerSecond: env.integer(`${prefix}_RATE_PER_SECOND`, { default: perSecond, min: 1 }),
+  defaultBurst: env.integer(`${prefix}_RATE_BURST`, { default: burst, min: 1 }),
+  lookupsPerSecond: env.integer(`${prefix}_KEY_LOOKUPS`, { default: 100, min: 1 }),
+});

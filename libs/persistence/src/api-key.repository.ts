@@ -23,6 +23,14 @@ export interface ApiKey {
   /** Requests per second allowed to this key (token bucket refill), and the burst on top. */
   ratePerSecond: number;
   burst: number;
+  /** ISO time after which the key no longer works; none: it works until revoked. */
+  expiresAt?: string;
+}
+
+/** A key as an operator lists it: never its secret or hash. */
+export interface ApiKeyInfo extends ApiKey {
+  createdAt: string;
+  revokedAt?: string;
 }
 
 interface ApiKeyDoc {
@@ -34,6 +42,7 @@ interface ApiKeyDoc {
   ratePerSecond: number;
   burst: number;
   createdAt: Date;
+  expiresAt?: Date;
   revokedAt?: Date;
 }
 
@@ -46,12 +55,14 @@ const schema = new Schema<ApiKeyDoc>(
     ratePerSecond: Number,
     burst: Number,
     createdAt: Date,
+    expiresAt: Date,
     revokedAt: Date,
   },
   { collection: 'api_keys', versionKey: false },
 );
 
-const KEY_FORMAT = /^kls_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
+/** The shape of every key: anything else is refused without a database read. */
+export const API_KEY_FORMAT = /^kls_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** API keys, stored hashed. A key reads `kls_<id>_<secret>`; the id finds the record in one lookup. */
@@ -64,31 +75,38 @@ export class ApiKeyRepository extends Repository<ApiKeyDoc> {
   async create(options: Omit<ApiKey, 'id'>): Promise<{ key: string; apiKey: ApiKey }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
+    const { expiresAt, ...rest } = options;
     await this.model.create({
       _id: id,
       hash: hashSecret(secret),
-      ...options,
+      ...rest,
+      ...(expiresAt && { expiresAt: new Date(expiresAt) }),
       createdAt: new Date(),
     });
     return { key: `kls_${id}_${secret}`, apiKey: { id, ...options } };
   }
 
+  /** Every key, newest first, without secrets. */
+  async list(): Promise<ApiKeyInfo[]> {
+    const docs = await this.model.find({}, { hash: 0 }).sort({ createdAt: -1 }).lean().exec();
+    return docs.map((d) => ({
+      ...toKey(d),
+      createdAt: d.createdAt.toISOString(),
+      ...(d.revokedAt && { revokedAt: d.revokedAt.toISOString() }),
+    }));
+  }
+
   /** The key's record if `presented` is a valid, unrevoked key; null otherwise. */
   async verify(presented: string): Promise<ApiKey | null> {
-    const match = KEY_FORMAT.exec(presented);
+    const match = API_KEY_FORMAT.exec(presented);
     if (!match) return null;
     const doc = await this.model.findById(match[1]).lean();
     if (!doc || doc.revokedAt) return null;
+    if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return null;
     const expected = Buffer.from(doc.hash, 'hex');
     const actual = Buffer.from(hashSecret(match[2]), 'hex');
     if (!timingSafeEqual(expected, actual)) return null;
-    return {
-      id: doc._id,
-      name: doc.name,
-      scopes: doc.scopes,
-      ratePerSecond: doc.ratePerSecond,
-      burst: doc.burst,
-    };
+    return toKey(doc);
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -98,4 +116,15 @@ export class ApiKeyRepository extends Repository<ApiKeyDoc> {
     );
     return result.modifiedCount === 1;
   }
+}
+
+function toKey(doc: Omit<ApiKeyDoc, 'hash'>): ApiKey {
+  return {
+    id: doc._id,
+    name: doc.name,
+    scopes: doc.scopes,
+    ratePerSecond: doc.ratePerSecond,
+    burst: doc.burst,
+    ...(doc.expiresAt && { expiresAt: doc.expiresAt.toISOString() }),
+  };
 }

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { Public } from './auth/api-key.guard';
 import { DatabaseHealth } from './database-health.service';
 
 /** Liveness answers while the process runs; readiness only when the database and NATS answer. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -12,3 +12,5 @@ export * from './openapi';
 export * from './alerts/alert-book';
 export * from './alerts/nats-alert-sink';
 export * from './service-heartbeat';
+export * from './auth/api-key-authorizer';
+export * from './openapi.controller';

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { Public } from './auth/api-key.guard';
 
 /**
  * One Prometheus registry per process: Node's default metrics (CPU, memory, event-loop lag, GC)
@@ -19,6 +20,7 @@ export function counter(name: string, help: string, labelNames: string[] = []): 
   return created;
 }
 
+@Public()
 @Controller()
 export class MetricsController {
   @Get('metrics')

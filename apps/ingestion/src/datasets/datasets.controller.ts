@@ -1,11 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DatasetRepository } from '@keelson/persistence';
-import { ApiError, ApiKeyGuard, parseJsonBody, RequireScope } from '@keelson/service-kit';
+import { ApiError, parseJsonBody, RequireScope } from '@keelson/service-kit';
 import { DatasetCatalog } from './dataset-catalog.service';
 
 @Controller('v1/datasets')
-@UseGuards(ApiKeyGuard)
 export class DatasetsController {
   constructor(
     private readonly catalog: DatasetCatalog,

@@ -19,6 +19,8 @@ describe('OpenAPI document', () => {
       '/v1/datasets/{name}',
       '/v1/datasets/{name}/records',
       '/v1/datasets/{name}/versions',
+      '/v1/keys',
+      '/v1/keys/{id}/revoke',
     ]);
   });
 });

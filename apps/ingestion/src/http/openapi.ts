@@ -1,3 +1,4 @@
+import { API_SCOPES } from '@keelson/persistence';
 import { DatasetSchemaBody } from '@keelson/schemas';
 import { OPENAPI_ERROR_SCHEMA, openApiError, openApiJson, plainSchema } from '@keelson/service-kit';
 
@@ -24,6 +25,68 @@ export const ingestionOpenApi = {
   servers: [{ url: 'http://127.0.0.1:8082' }],
   security: [{ apiKey: [] }],
   paths: {
+    '/v1/keys': {
+      get: {
+        summary: 'List API keys, without secrets (scope admin)',
+        responses: {
+          '200': {
+            description: '`keys`: id, name, scopes, rate, burst, createdAt, expiresAt, revokedAt',
+          },
+          '401': error('missing or invalid API key'),
+          '403': error('the key is not an admin key'),
+        },
+      },
+      post: {
+        summary:
+          'Create an API key for any service (scope admin); the secret is in this answer only',
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['name', 'scopes'],
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 100 },
+              scopes: {
+                type: 'array',
+                minItems: 1,
+                items: { enum: [...API_SCOPES] },
+              },
+              ratePerSecond: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+              burst: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+              expiresAt: { type: 'string', format: 'date-time' },
+              expiresIn: { type: 'string', description: 'a duration such as 720h' },
+            },
+          }),
+        },
+        responses: {
+          '201': { description: '`key` (the secret, shown once) and `apiKey`' },
+          '400': error('an invalid request; `details` names each field'),
+          '401': error('missing or invalid API key'),
+          '403': error('the key is not an admin key'),
+        },
+      },
+    },
+    '/v1/keys/{id}/revoke': {
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          schema: { type: 'string', pattern: '^[a-f0-9]{16}$' },
+        },
+      ],
+      post: {
+        summary: 'Revoke a key: every service refuses it within 30 s (scope admin)',
+        responses: {
+          '200': { description: 'revoked (also when it already was)' },
+          '400': error('not a key id'),
+          '401': error('missing or invalid API key'),
+          '403': error('the key is not an admin key'),
+          '404': error('no such key'),
+        },
+      },
+    },
     '/v1/datasets': {
       get: {
         summary: 'List datasets (scope ingest)',

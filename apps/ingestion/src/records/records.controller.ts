@@ -1,9 +1,8 @@
-import { Body, Controller, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { APP_CONFIG } from '@keelson/config';
 import { uuidv7 } from '@keelson/schemas';
 import {
   ApiError,
-  ApiKeyGuard,
   parseRecords,
   RequireScope,
   type AuthenticatedRequest,
@@ -17,7 +16,6 @@ import {
 } from './record-ingestor.service';
 
 @Controller('v1/datasets/:name/records')
-@UseGuards(ApiKeyGuard)
 export class RecordsController {
   constructor(
     private readonly ingestor: RecordIngestor,

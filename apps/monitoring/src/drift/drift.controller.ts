@@ -1,11 +1,10 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ApiError, ApiKeyGuard, RequireScope } from '@keelson/service-kit';
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiError, RequireScope } from '@keelson/service-kit';
 import { DriftService } from './drift.service';
 
 const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 @Controller('v1/drift')
-@UseGuards(ApiKeyGuard)
 export class DriftController {
   constructor(private readonly drift: DriftService) {}
 

@@ -1,10 +1,9 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, RequireScope } from '@keelson/service-kit';
+import { Controller, Get } from '@nestjs/common';
+import { RequireScope } from '@keelson/service-kit';
 import { NodeHealthService } from './node-health.service';
 
 /** The node pool as monitoring judges it: state, score, reasons and figures of each node. */
 @Controller('v1/nodes')
-@UseGuards(ApiKeyGuard)
 export class NodesController {
   constructor(private readonly health: NodeHealthService) {}
 

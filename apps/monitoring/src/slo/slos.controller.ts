@@ -1,12 +1,11 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, RequireScope } from '@keelson/service-kit';
+import { Controller, Get } from '@nestjs/common';
+import { RequireScope } from '@keelson/service-kit';
 import { SeriesService } from '../anomaly/series.service';
 import { CapacityService } from '../capacity/capacity.service';
 import { SloService } from './slo.service';
 
 /** SLO burn per model, and the watched anomaly and capacity series. */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class SlosController {
   constructor(
     private readonly slos: SloService,

@@ -9,13 +9,11 @@ import {
   Query,
   Req,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG } from '@keelson/config';
 import {
   ApiError,
-  ApiKeyGuard,
   parseJsonBody,
   RequireScope,
   type AuthenticatedRequest,
@@ -61,7 +59,6 @@ function entryJson(entry: DeadLetterEntry, withPayload: boolean) {
  * Every change is audited with the key that made it.
  */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class DlqController {
   constructor(
     private readonly store: DlqStore,

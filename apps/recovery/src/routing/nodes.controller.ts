@@ -1,9 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { defaultRouting } from '@keelson/healing';
 import type { RoutingValue } from '@keelson/schemas';
 import {
   ApiError,
-  ApiKeyGuard,
   parseJsonBody,
   RequireScope,
   type AuthenticatedRequest,
@@ -18,7 +17,6 @@ import { parseRoutingRequest } from './routing-request';
  * An operator's entry is `manual`: recovery leaves it alone until the operator admits the node.
  */
 @Controller('v1/nodes')
-@UseGuards(ApiKeyGuard)
 export class NodesController {
   constructor(
     private readonly loop: ControlLoopService,

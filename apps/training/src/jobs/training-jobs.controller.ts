@@ -1,14 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { TrainingRequested } from '@keelson/schemas';
 import { DatasetRepository, type TrainingJobStatus } from '@keelson/persistence';
-import { ApiError, ApiKeyGuard, parseJsonBody, RequireScope } from '@keelson/service-kit';
+import { ApiError, parseJsonBody, RequireScope } from '@keelson/service-kit';
 import { resolveHyperparameters } from './hyperparameters';
 import { TrainingJobs, type TrainingRequest } from './training-jobs.service';
 
 const STATUSES: TrainingJobStatus[] = ['queued', 'running', 'succeeded', 'failed'];
 
 @Controller('v1/training-jobs')
-@UseGuards(ApiKeyGuard)
 export class TrainingJobsController {
   constructor(
     private readonly jobs: TrainingJobs,

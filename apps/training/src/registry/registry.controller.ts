@@ -1,18 +1,8 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Name } from '@keelson/schemas';
 import { compileValidator } from '@keelson/schemas';
-import { ApiError, ApiKeyGuard, parseJsonBody, RequireScope } from '@keelson/service-kit';
+import { ApiError, parseJsonBody, RequireScope } from '@keelson/service-kit';
 import { ModelRegistry } from './model-registry.service';
 
 const validName = compileValidator(Name);
@@ -53,7 +43,6 @@ function reasonOf(body: Record<string, unknown>, fallback: string): string {
 }
 
 @Controller('v1/models')
-@UseGuards(ApiKeyGuard)
 export class RegistryController {
   constructor(private readonly registry: ModelRegistry) {}
 

@@ -1,88 +1,81 @@
-import { createHash } from 'node:crypto';
 import {
   Inject,
   Injectable,
+  Logger,
   SetMetadata,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '@keelson/config';
 import { ApiKeyRepository, type ApiKey, type ApiScope } from '@keelson/persistence';
 import { ApiError } from '../api-error';
-import { TokenBuckets } from './token-bucket';
+import { AccessDenied, ApiKeyAuthorizer, presentedKey } from './api-key-authorizer';
 
 /** What a service's config must carry for the guard: limits for keys created without their own. */
 export interface RateLimitSettings {
-  rateLimit: { defaultPerSecond: number; defaultBurst: number };
+  rateLimit: { defaultPerSecond: number; defaultBurst: number; lookupsPerSecond?: number };
 }
 
-const SCOPE = 'keelson:scope';
-/** The scope a route needs; `admin` keys pass every check. */
-export const RequireScope = (scope: ApiScope) => SetMetadata(SCOPE, scope);
+const SCOPES = 'keelson:scopes';
+const PUBLIC = 'keelson:public';
+/** The scopes a route accepts (any one of them); `admin` keys pass every check. */
+export const RequireScope = (...scopes: [ApiScope, ...ApiScope[]]) => SetMetadata(SCOPES, scopes);
+/** A route anyone may call without a key: health, metrics, the API description. */
+export const Public = () => SetMetadata(PUBLIC, true);
 
 export type AuthenticatedRequest = FastifyRequest & { apiKey: ApiKey };
 
-// Verified keys are remembered briefly so a busy producer costs no database read per request;
-// a revoked key stops working within this time.
-const CACHE_MS = 30_000;
+const STATUS = {
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
 
+/**
+ * API keys for every HTTP route of a service, deny by default: installed app-wide
+ * ({@link API_KEY_GUARD}), it refuses any route that declares neither the scopes it needs
+ * (`@RequireScope`) nor that it is `@Public()`, so a new route cannot ship open by omission.
+ * Checking keys is {@link ApiKeyAuthorizer}'s, the gateway's too.
+ */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly cache = new Map<string, { key: ApiKey; until: number }>();
-  private readonly buckets = new TokenBuckets();
+  private readonly logger = new Logger('api-keys');
+  private readonly authorizer: ApiKeyAuthorizer;
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: ApiKeyRepository,
-    @Inject(APP_CONFIG) private readonly config: RateLimitSettings,
-  ) {}
+    keys: ApiKeyRepository,
+    @Inject(APP_CONFIG) config: RateLimitSettings,
+  ) {
+    this.authorizer = new ApiKeyAuthorizer(keys, config.rateLimit);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const scope = this.reflector.get<ApiScope | undefined>(SCOPE, context.getHandler());
-    if (!scope) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const presented = bearer(request);
-    if (!presented) throw new ApiError(401, 'missing API key: send Authorization: Bearer <key>');
-    const key = await this.verify(presented);
-    if (!key) throw new ApiError(401, 'invalid or revoked API key');
-    if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
-      throw new ApiError(403, `this API key lacks the "${scope}" scope`);
-    const wait = this.buckets.take(
-      key.id,
-      key.ratePerSecond || this.config.rateLimit.defaultPerSecond,
-      key.burst || this.config.rateLimit.defaultBurst,
-    );
-    if (wait > 0)
-      throw new ApiError(
-        429,
-        `rate limit of ${key.ratePerSecond} requests/s exceeded for this key`,
-        undefined,
-        wait,
+    // Stream consumers are Nest handlers too; their messages are authenticated by NATS.
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    const scopes = this.reflector.getAllAndOverride<ApiScope[] | undefined>(SCOPES, targets);
+    if (!scopes) {
+      this.logger.error(
+        `${context.getClass().name}.${context.getHandler().name} declares no scope`,
       );
-    request.apiKey = key;
+      throw new ApiError(403, 'this route declares no scope, so no key may call it');
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const presented = presentedKey(request.headers.authorization, request.headers['x-api-key']);
+    try {
+      request.apiKey = await this.authorizer.authorize(presented, scopes);
+    } catch (error) {
+      if (!(error instanceof AccessDenied)) throw error;
+      throw new ApiError(STATUS[error.failure], error.message, undefined, error.retryAfterSeconds);
+    }
     return true;
   }
-
-  private async verify(presented: string): Promise<ApiKey | null> {
-    const id = createHash('sha256').update(presented).digest('hex');
-    const hit = this.cache.get(id);
-    if (hit && hit.until > Date.now()) return hit.key;
-    let key: ApiKey | null;
-    try {
-      key = await this.keys.verify(presented);
-    } catch {
-      throw ApiError.unavailable('cannot check API keys: the database is unavailable');
-    }
-    if (key) this.cache.set(id, { key, until: Date.now() + CACHE_MS });
-    return key;
-  }
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const alt = request.headers['x-api-key'];
-  return typeof alt === 'string' ? alt.trim() : undefined;
-}
+/** Installs {@link ApiKeyGuard} on every route of the module's app: `providers: [API_KEY_GUARD]`. */
+export const API_KEY_GUARD = { provide: APP_GUARD, useClass: ApiKeyGuard };

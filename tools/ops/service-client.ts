@@ -9,12 +9,21 @@ export class ApiCallError extends Error {
   override name = 'ApiCallError';
 }
 
+const DEFAULT_PORTS = { ingestion: 8082, recovery: 8085 } as const;
+
 /**
- * The recovery API as the CLI uses it: RECOVERY_URL (default 127.0.0.1:RECOVERY_HTTP_PORT or
- * 8085) and a key from KEELSON_API_KEY or the development key `./keelson up` writes.
+ * A service's API as the CLI uses it: `<SERVICE>_URL` (default 127.0.0.1 on `<SERVICE>_HTTP_PORT`
+ * or the service's port) and a key from KEELSON_API_KEY or the development key `./keelson up`
+ * writes.
  */
-export function recoveryClient(env: NodeJS.ProcessEnv = process.env) {
-  const base = env.RECOVERY_URL ?? `http://127.0.0.1:${env.RECOVERY_HTTP_PORT ?? 8085}`;
+export function serviceClient(
+  service: keyof typeof DEFAULT_PORTS,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const prefix = service.toUpperCase();
+  const base =
+    env[`${prefix}_URL`] ??
+    `http://127.0.0.1:${env[`${prefix}_HTTP_PORT`] ?? DEFAULT_PORTS[service]}`;
   const keyFile = join(root, '.keelson/admin-key');
   const key =
     env.KEELSON_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '');
@@ -29,7 +38,7 @@ export function recoveryClient(env: NodeJS.ProcessEnv = process.env) {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).catch((error: Error) => {
-      throw new ApiCallError(`recovery is not answering at ${base} (${error.message})`);
+      throw new ApiCallError(`${service} is not answering at ${base} (${error.message})`);
     });
     const text = await response.text();
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
