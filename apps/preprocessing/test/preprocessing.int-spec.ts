@@ -4,11 +4,18 @@ import {
   ApiKeyRepository,
   connectMongo,
   DatasetRepository,
+  featureRowBatchId,
   FeatureRowRepository,
+  FeatureStatsRepository,
   TransformRepository,
   type FeatureRowBatchDoc,
 } from '@keelson/persistence';
-import { RecordsValidated, type EventData, type FeatureRowsCreated } from '@keelson/schemas';
+import {
+  RecordsValidated,
+  uuidv7,
+  type EventData,
+  type FeatureRowsCreated,
+} from '@keelson/schemas';
 import type { RunningService } from '@keelson/service-kit';
 import { testInfra, uniqueId, waitFor } from '@keelson/testing';
 import type { Connection } from 'mongoose';
@@ -197,5 +204,56 @@ describe('preprocessing (real NATS, real database)', () => {
     expect(r7).toHaveLength(1);
     expect(r7[0]).toMatchObject({ label: 0, transformVersion: 1 });
     expect(features.events[0].event.data.dataset).toBe(dataset);
+  });
+
+  it('counts rows an earlier delivery stored but never counted (it died in between), exactly once', async () => {
+    const statsOfDataset = async () => (await new FeatureStatsRepository(connection).get(dataset))!;
+    const before = (await statsOfDataset()).records;
+    const eventId = uuidv7();
+    const records = Array.from({ length: 25 }, (_, k) => ({
+      recordId: `late${k}`,
+      values: values(5_000 + k),
+      receivedAt: new Date().toISOString(),
+    }));
+    // The first delivery stored its rows, then the process died before merging the statistics.
+    await new FeatureRowRepository(connection).insertNew([
+      {
+        _id: featureRowBatchId(dataset, eventId),
+        dataset,
+        eventId,
+        transformVersion: 1,
+        rows: records.map((r) => ({ recordId: r.recordId, features: [0], label: 0 })),
+        count: 25,
+        createdAt: new Date(),
+      },
+    ]);
+    const publisher = new EventPublisher(messaging.js, 'ingestion/test');
+    const event = { dataset, schemaVersion: 1, records };
+    await publisher.publish(RecordsValidated, event, { subject: dataset, id: eventId });
+    await waitFor(
+      'the redelivered rows counted',
+      async () => (await statsOfDataset()).records === before + 25,
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    // And delivered once more (past the duplicate window): already counted, so counted no more.
+    const [sent] = (
+      await readEvents<EventData<typeof RecordsValidated>>(
+        messaging.js,
+        'RECORDS',
+        `records.validated.${dataset}`,
+      )
+    ).filter((e) => e.event.id === eventId);
+    await messaging.js.publish(`records.validated.${dataset}`, JSON.stringify(sent.event));
+    await waitFor(
+      'the second copy consumed',
+      async () =>
+        (await (await fetch(`${service.url}/metrics`)).text()).includes(
+          `keelson_feature_rows_total{dataset="${dataset}",outcome="duplicate"} 100`,
+        ),
+      { timeoutMs: 20_000 },
+    );
+    expect((await statsOfDataset()).records).toBe(before + 25);
   });
 });

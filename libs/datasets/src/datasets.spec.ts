@@ -239,7 +239,7 @@ describe('schema compatibility', () => {
   it('sees a field named like an Object method removed or added as any other', () => {
     const withIt: DatasetSchemaBody = {
       ...credit,
-      fields: { ...credit.fields, constructor: { type: 'number', required: false } },
+      fields: { ...credit.fields, constructor: { type: 'number' as const, required: false } },
     };
     expect(breakingChanges(withIt, credit)).toEqual([
       'field "constructor" is removed; stored records have it',

@@ -12,11 +12,24 @@ interface FeatureStatsDoc {
    * `.` or start with `$`, which MongoDB field names cannot.
    */
   stats: string;
+  /**
+   * The feature-row documents this revision added. The revision's insert is atomic, so a batch is
+   * counted exactly when some revision lists it: a retry after a crash between storing rows and
+   * merging them finds out here, and merges them then, once.
+   */
+  batches: string[];
   updatedAt: Date;
 }
 
 const schema = new Schema<FeatureStatsDoc>(
-  { _id: String, dataset: String, rev: Number, stats: String, updatedAt: Date },
+  {
+    _id: String,
+    dataset: String,
+    rev: Number,
+    stats: String,
+    batches: [String],
+    updatedAt: Date,
+  },
   { collection: 'feature_stats', versionKey: false },
 );
 // Serves get() and merge(): the newest revision of one dataset's statistics.
@@ -45,16 +58,41 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
     return doc ? (JSON.parse(doc.stats) as DatasetStats) : null;
   }
 
-  /** Merges a batch's statistics into the stored ones and returns the result. */
-  merge(dataset: string, batch: DatasetStats): Promise<DatasetStats> {
+  /**
+   * Merges the statistics of the feature-row documents `batchIds` into the stored ones, recording
+   * the ids in the new revision; returns the result and the revision.
+   */
+  merge(
+    dataset: string,
+    batch: DatasetStats,
+    batchIds: string[],
+  ): Promise<{ stats: DatasetStats; rev: number }> {
     // Merges from this process go one at a time per dataset; contention is left to other instances.
     const previous = this.queues.get(dataset) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.mergeNow(dataset, batch));
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.mergeNow(dataset, batch, batchIds));
     this.queues.set(dataset, next);
     return next;
   }
 
-  private async mergeNow(dataset: string, batch: DatasetStats): Promise<DatasetStats> {
+  /** Which of `batchIds` some revision has counted, and in which revision. */
+  async counted(dataset: string, batchIds: string[]): Promise<Map<string, number>> {
+    const wanted = new Set(batchIds);
+    const docs = await this.model
+      .find({ dataset, batches: { $in: batchIds } }, { rev: 1, batches: 1 })
+      .lean<Array<Pick<FeatureStatsDoc, 'rev' | 'batches'>>>();
+    const found = new Map<string, number>();
+    for (const doc of docs)
+      for (const id of doc.batches) if (wanted.has(id)) found.set(id, doc.rev);
+    return found;
+  }
+
+  private async mergeNow(
+    dataset: string,
+    batch: DatasetStats,
+    batchIds: string[],
+  ): Promise<{ stats: DatasetStats; rev: number }> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const doc = await this.latest(dataset);
       const merged = doc ? mergeStats(JSON.parse(doc.stats) as DatasetStats, batch) : batch;
@@ -65,6 +103,7 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
           dataset,
           rev,
           stats: JSON.stringify(merged),
+          batches: batchIds,
           updatedAt: new Date(),
         });
       } catch (error) {
@@ -81,7 +120,7 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
           )
           .catch(() => undefined);
       }
-      return merged;
+      return { stats: merged, rev };
     }
     throw new Error(
       `feature statistics of ${dataset} are under heavy contention; giving up this batch`,

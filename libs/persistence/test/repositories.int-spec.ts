@@ -97,11 +97,14 @@ describe('repositories on FerretDB', () => {
         { x: i + 1, c: '$odd' },
       ]),
     );
-    await Promise.all(batches.map((b, i) => instances[i % 2].merge(dataset, b)));
+    await Promise.all(batches.map((b, i) => instances[i % 2].merge(dataset, b, [`batch${i}`])));
     const merged = (await stats.get(dataset))!;
     expect(merged.records).toBe(16);
     expect(merged.fields.x).toMatchObject({ count: 16, mean: 4 });
     expect(merged.fields.c).toMatchObject({ counts: { 'a.b': 8, $odd: 8 } });
+    // Each revision lists what it counted: a retry can tell whether its batch already was.
+    const counted = await stats.counted(dataset, ['batch0', 'batch7', 'never']);
+    expect([...counted.keys()].sort()).toEqual(['batch0', 'batch7']);
   });
 
   it('keeps the first writer of a transform version', async () => {

@@ -18,7 +18,7 @@ import {
   TransformRepository,
   type FeatureRowBatchDoc,
 } from '@keelson/persistence';
-import { deterministicUuidv7, FeatureRowsCreated } from '@keelson/schemas';
+import { deterministicUuidv7, FeatureRowsCreated, type DatasetDefinition } from '@keelson/schemas';
 import { counter } from '@keelson/service-kit';
 import type { PreprocessingConfig } from '../config';
 
@@ -46,11 +46,12 @@ export interface ValidatedBatch {
  *   1. transform with the dataset's current spec (fitting version 1 from the first batch);
  *   2. store each event's rows as one document keyed by the event id (ingestion announces a record
  *      in exactly one event), so a redelivered event is a duplicate, never second rows;
- *   3. merge the new rows' values into the running statistics;
+ *   3. merge the new rows' values into the running statistics, and those of rows an earlier
+ *      delivery stored but never counted (it died between the two writes): a statistics revision
+ *      lists the row documents it counted, so each is counted exactly once;
  *   4. fit a new spec version when the data seen has doubled;
  *   5. publish one `features.<dataset>` event per consumed event with its rows (rows stored by an
  *      earlier delivery again, under the same event id, so JetStream drops a true repeat).
- * A crash between 2 and 3 leaves those records out of the statistics (they are never counted twice).
  */
 @Injectable()
 export class FeatureBuilder {
@@ -116,26 +117,9 @@ export class FeatureBuilder {
     const freshRows = fresh.reduce((n, d) => n + d.count, 0);
     ROWS.inc({ dataset, outcome: 'stored' }, freshRows);
     ROWS.inc({ dataset, outcome: 'duplicate' }, docs.reduce((n, d) => n + d.count, 0) - freshRows);
-    const freshEvents = new Set(fresh.map((d) => d.eventId));
-    // Each fresh event once, even if the batch held two copies of it.
-    const freshValues = [...new Map(batches.map((b) => [b.eventId, b])).values()]
-      .filter((b) => freshEvents.has(b.eventId))
-      .flatMap((b) => b.records.map((r) => r.values));
-
-    if (freshRows > 0) {
-      const merged = await this.stats.merge(dataset, statsOf(definition, freshValues));
-      if (needsRefit(spec, merged.records)) {
-        this.specs.set(
-          dataset,
-          await this.saveSpec(
-            fitTransform(definition, merged, spec.version + 1, this.config.transform),
-          ),
-        );
-      }
-    }
-
     // Events stored by an earlier delivery are announced as stored, under the same event ids.
     const stored = duplicateIds.size > 0 ? await this.rows.findByIds([...duplicateIds]) : [];
+    await this.count(dataset, definition, spec, batches, fresh, stored);
     const docOf = new Map([...fresh, ...stored].map((doc) => [doc.eventId, doc]));
     await this.publisher.publishMany(
       FeatureRowsCreated,
@@ -153,6 +137,46 @@ export class FeatureBuilder {
         },
       })),
     );
+  }
+
+  /**
+   * Merges into the statistics the fresh row documents and the stored ones no revision counted
+   * yet, then refits the transform when the data seen has doubled.
+   */
+  private async count(
+    dataset: string,
+    definition: DatasetDefinition,
+    spec: TransformSpec,
+    batches: ValidatedBatch[],
+    fresh: FeatureRowBatchDoc[],
+    stored: FeatureRowBatchDoc[],
+  ): Promise<void> {
+    // Only a redelivery finds stored rows, so only then are the revisions searched.
+    const counted =
+      stored.length > 0
+        ? await this.stats.counted(
+            dataset,
+            stored.map((d) => d._id),
+          )
+        : new Map<string, number>();
+    const toCount = new Set([
+      ...fresh.map((d) => d.eventId),
+      ...stored.filter((d) => !counted.has(d._id)).map((d) => d.eventId),
+    ]);
+    if (toCount.size === 0) return;
+    // Each event once, even if the batch held two copies of it.
+    const values = [...new Map(batches.map((b) => [b.eventId, b])).values()]
+      .filter((b) => toCount.has(b.eventId))
+      .flatMap((b) => b.records.map((r) => r.values));
+    const ids = [...toCount].map((eventId) => featureRowBatchId(dataset, eventId));
+    const merged = await this.stats.merge(dataset, statsOf(definition, values), ids);
+    if (needsRefit(spec, merged.stats.records))
+      this.specs.set(
+        dataset,
+        await this.saveSpec(
+          fitTransform(definition, merged.stats, spec.version + 1, this.config.transform),
+        ),
+      );
   }
 
   /** Stores a newly fitted spec; when a concurrent batch stored that version first, theirs wins. */

@@ -111,10 +111,11 @@ describe('feature statistics', () => {
   });
 
   it('keeps a field named like an Object method apart from Object.prototype', () => {
-    const schema = { fields: { constructor: { type: 'number' as const } } };
-    const some = statsOf(schema, [{ constructor: 3 }, {}]);
-    expect(some.fields.constructor).toMatchObject({ count: 1, missing: 1, mean: 3 });
-    const merged = mergeStats(some, { records: 0, fields: {} }).fields.constructor as NumericStats;
+    const name: string = 'constructor';
+    const schema = { fields: { [name]: { type: 'number' as const } } };
+    const some = statsOf(schema, [{ [name]: 3 }, {}]);
+    expect(some.fields[name]).toMatchObject({ count: 1, missing: 1, mean: 3 });
+    const merged = mergeStats(some, { records: 0, fields: {} }).fields[name] as NumericStats;
     expect(merged).toMatchObject({ count: 1, mean: 3, min: 3, max: 3 });
   });
 
