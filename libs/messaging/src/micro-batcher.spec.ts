@@ -56,4 +56,38 @@ describe('MicroBatcher', () => {
       undefined,
     ]);
   });
+
+  it('flushes the groups of a failed batch one by one, so only the bad one fails', async () => {
+    jest.useRealTimers();
+    const flushed: string[][] = [];
+    const batcher = new MicroBatcher<string>(
+      async (_key, groups) => {
+        flushed.push(groups);
+        if (groups.includes('poison')) throw new Error('cannot store poison');
+      },
+      3,
+      1_000,
+      (error) => (error as Error).message.startsWith('cannot store'),
+    );
+    const outcomes = await Promise.allSettled(['a', 'poison', 'b'].map((g) => batcher.add('k', g)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(flushed).toEqual([['a', 'poison', 'b'], ['a'], ['poison'], ['b']]);
+  });
+
+  it('fails the whole batch at once for an error it must not isolate (an outage)', async () => {
+    jest.useRealTimers();
+    let flushes = 0;
+    const batcher = new MicroBatcher<string>(
+      async () => {
+        flushes++;
+        throw new Error('database unavailable');
+      },
+      2,
+      1_000,
+      (error) => !(error as Error).message.includes('unavailable'),
+    );
+    const outcomes = await Promise.allSettled(['a', 'b'].map((g) => batcher.add('k', g)));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(flushes).toBe(1);
+  });
 });

@@ -3,6 +3,10 @@
  * key (dataset): a batch is flushed once it holds `maxSize` records or its oldest group has waited
  * `maxDelayMs`. Each caller's promise settles with its batch, so a message is acked only once its
  * whole batch is durable.
+ *
+ * When a batch of several groups fails with an error `isolate` accepts (one message's content
+ * broke it, not a dependency outage), each group is flushed again on its own: the good messages
+ * succeed and only the bad one fails, to be retried and dead-lettered by itself.
  */
 export class MicroBatcher<G> {
   private readonly pending = new Map<
@@ -19,6 +23,7 @@ export class MicroBatcher<G> {
     private readonly flush: (key: string, groups: G[]) => Promise<void>,
     private readonly maxSize: number,
     private readonly maxDelayMs: number,
+    private readonly isolate: (error: unknown) => boolean = () => false,
   ) {}
 
   /** Adds a group that counts `size` towards `maxSize`. */
@@ -48,7 +53,18 @@ export class MicroBatcher<G> {
     clearTimeout(batch.timer);
     this.flush(key, batch.groups).then(
       () => batch.waiters.forEach((w) => w.resolve()),
-      (error: unknown) => batch.waiters.forEach((w) => w.reject(error)),
+      (error: unknown) => {
+        if (batch.groups.length === 1 || !this.isolate(error))
+          return batch.waiters.forEach((w) => w.reject(error));
+        // One at a time: a group's own failure must not be mistaken for its neighbour's.
+        void batch.groups.reduce(
+          (previous, group, i) =>
+            previous.then(() =>
+              this.flush(key, [group]).then(batch.waiters[i].resolve, batch.waiters[i].reject),
+            ),
+          Promise.resolve(),
+        );
+      },
     );
   }
 }

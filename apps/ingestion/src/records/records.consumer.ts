@@ -5,6 +5,7 @@ import { MicroBatcher, type MessageContext } from '@keelson/messaging';
 import type { CloudEvent, EventData, IngestRecords } from '@keelson/schemas';
 import type { IngestionConfig } from '../config';
 import {
+  DependencyUnavailableError,
   RecordIngestor,
   UnknownDatasetError,
   type Arrival,
@@ -16,7 +17,8 @@ import {
  * gathered per dataset into batches of `INGESTION_BATCH_RECORDS` (or `INGESTION_BATCH_DELAY`),
  * so producers that publish one record per message still cost the database one write per batch.
  * A message is acknowledged only after its batch is stored and announced; a dependency failure
- * leaves the whole batch unacknowledged for redelivery.
+ * leaves the whole batch unacknowledged for redelivery, and any other failure has each message of
+ * the batch tried alone, so one bad message fails only itself.
  */
 @Controller()
 export class RecordsConsumer {
@@ -30,6 +32,10 @@ export class RecordsConsumer {
       async (dataset, groups) => void (await ingestor.ingestGroups(dataset, groups)),
       config.consumer.batchRecords,
       config.consumer.batchDelayMs,
+      // An outage or an unknown dataset fails every message alike; anything else may be one
+      // message's doing, so each is tried alone and gets its own verdict.
+      (error) =>
+        !(error instanceof DependencyUnavailableError) && !(error instanceof UnknownDatasetError),
     );
   }
 
