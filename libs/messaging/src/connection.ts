@@ -23,6 +23,11 @@ export interface Messaging {
   jsm: JetStreamManager;
   /** Stops taking new messages, lets in-flight work and pending publishes finish, then closes. */
   drain(): Promise<void>;
+  /**
+   * Whether the connection to a server is up now. A connection that lost its server stays open
+   * (not closed, not draining) while it reconnects, so readiness must ask this instead.
+   */
+  connected(): boolean;
 }
 
 /**
@@ -42,17 +47,18 @@ export async function connectNats(options: NatsOptions): Promise<Messaging> {
     timeout: 10_000,
   });
   const logger = options.logger;
-  if (logger) {
-    void (async () => {
-      for await (const status of nc.status()) {
-        if (status.type === 'ping' || status.type === 'staleConnection') continue;
-        logger.info(
-          { nats: status.type, server: 'server' in status ? status.server : undefined },
-          `nats ${status.type}`,
-        );
-      }
-    })();
-  }
+  let up = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'staleConnection') up = false;
+      else if (status.type === 'reconnect') up = true;
+      if (status.type === 'ping' || status.type === 'staleConnection') continue;
+      logger?.info(
+        { nats: status.type, server: 'server' in status ? status.server : undefined },
+        `nats ${status.type}`,
+      );
+    }
+  })();
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   return {
@@ -63,5 +69,6 @@ export async function connectNats(options: NatsOptions): Promise<Messaging> {
       if (nc.isClosed()) return;
       await nc.drain();
     },
+    connected: () => up && !nc.isClosed() && !nc.isDraining(),
   };
 }

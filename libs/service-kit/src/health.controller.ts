@@ -21,7 +21,7 @@ export class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const database = await this.database.check();
-    const nats = !this.messaging.nc.isClosed() && !this.messaging.nc.isDraining();
+    const nats = this.messaging.connected();
     const ready = database && nats;
     void reply.status(ready ? 200 : 503);
     return {

@@ -184,7 +184,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     intervalMs: SERVICE_HEARTBEAT_MS,
     checks: () => ({
       database: database.up,
-      nats: !messaging.nc.isClosed() && !messaging.nc.isDraining(),
+      nats: messaging.connected(),
     }),
   });
   heartbeats.start();

@@ -2,6 +2,7 @@ export * from './infra';
 export * from './wait-for';
 export * from './process';
 export * from './private-database';
+export * from './private-nats';
 export * from './api-client';
 export * from './labelled-dataset';
 export * from './test-model';

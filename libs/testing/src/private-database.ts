@@ -5,20 +5,23 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './wait-for';
 
-/** The ferretdb binary that `./keelson infra up` built or found. */
-export function ferretDbBinary(): string {
+/** A server binary that `./keelson infra up` built into its cache, or one on PATH. */
+export function infraBinary(name: 'ferretdb' | 'nats-server', override?: string): string {
   const cache =
     process.env.KEELSON_BIN_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'keelson/bin');
   const candidates = [
-    process.env.KEELSON_FERRETDB_BIN,
-    join(cache, 'ferretdb'),
-    ...(process.env.PATH ?? '').split(':').map((d) => join(d, 'ferretdb')),
+    override,
+    join(cache, name),
+    ...(process.env.PATH ?? '').split(':').map((d) => join(d, name)),
   ];
   const found = candidates.find((c): c is string => !!c && existsSync(c));
-  if (!found) throw new Error('ferretdb not found: run ./keelson infra up first');
+  if (!found) throw new Error(`${name} not found: run ./keelson infra up first`);
   return found;
 }
+
+/** The ferretdb binary that `./keelson infra up` built or found. */
+export const ferretDbBinary = () => infraBinary('ferretdb', process.env.KEELSON_FERRETDB_BIN);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

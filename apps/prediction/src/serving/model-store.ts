@@ -46,12 +46,22 @@ export class ModelStore {
   private readonly models = new Map<string, Map<number, LoadedVersion>>();
   private readonly production = new Map<string, number>();
   private readonly desired = new Map<string, Set<number>>();
-  /** Versions whose artifact could not be fetched or loaded: reported, retried on the next change. */
+  /**
+   * Versions whose artifact could not be fetched or loaded: reported in heartbeats and retried,
+   * 1 s after the first failure, doubling to a minute, for as long as the version is wanted.
+   */
   private readonly failed = new Map<string, string>();
+  private readonly attempts = new Map<string, number>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  /** The last entry of each model, which a retry applies again. */
+  private readonly entries = new Map<string, KvWatchEntry>();
+  /** Each model's production version as the bucket names it (loaded or not). */
+  private readonly wantedProduction = new Map<string, number>();
   private readonly chains = new Map<string, Promise<void>>();
   private artifacts?: ObjectStore;
   private stopWatch?: () => void;
   private initial = true;
+  private closed = false;
 
   constructor(
     private readonly messaging: Messaging,
@@ -101,13 +111,20 @@ export class ModelStore {
   }
 
   /**
-   * Every desired version is loaded and warm, or failed to load: one broken artifact must not keep
-   * the node out of rotation for the models it does serve (it is reported in heartbeats instead).
+   * Every model this node should serve has a production version answering: the one the bucket
+   * names, or, while that one failed to load, the one before it. A node that cannot answer a
+   * model it is assigned is not ready (a canary that failed is reported, and does not count).
+   * Versions still loading count as not ready, as at start.
    */
   ready(): boolean {
     for (const [model, versions] of this.desired)
-      for (const v of versions)
-        if (!this.models.get(model)?.has(v) && !this.failed.has(`${model}@${v}`)) return false;
+      for (const v of versions) {
+        const key = `${model}@${v}`;
+        if (this.models.get(model)?.has(v)) continue;
+        if (!this.failed.has(key)) return false; // still loading
+        if (v === this.wantedProduction.get(model) && this.production.get(model) === undefined)
+          return false; // nothing answers this model
+      }
     return true;
   }
 
@@ -143,6 +160,7 @@ export class ModelStore {
   private enqueue(entry: KvWatchEntry): void {
     const model = entry.key;
     if (this.only.length > 0 && !this.only.includes(model)) return;
+    this.entries.set(model, entry);
     const previous = this.chains.get(model) ?? Promise.resolve();
     const next = previous
       .then(() => this.apply(model, entry))
@@ -163,6 +181,13 @@ export class ModelStore {
       if (v !== undefined && pointers.artifacts?.[v]) wanted.set(v, pointers.artifacts[v]);
     this.desired.set(model, new Set(wanted.keys()));
     if (wanted.size === 0) this.desired.delete(model);
+    if (pointers.production === undefined) this.wantedProduction.delete(model);
+    else this.wantedProduction.set(model, pointers.production);
+    for (const key of [...this.failed.keys()])
+      if (key.startsWith(`${model}@`) && !wanted.has(Number(key.slice(model.length + 1)))) {
+        this.failed.delete(key); // no longer wanted: neither reported nor retried
+        this.attempts.delete(key);
+      }
 
     const versions = this.models.get(model) ?? new Map<number, LoadedVersion>();
     this.models.set(model, versions);
@@ -174,10 +199,12 @@ export class ModelStore {
         const runner = await this.loadRunner(bytes, model, version); // loaded and warmed up
         versions.set(version, { model, version, sha256, runner });
         this.failed.delete(key);
+        this.attempts.delete(key);
         this.log(`loaded ${key}`);
       } catch (error) {
         this.failed.set(key, (error as Error).message);
         this.log(`cannot load ${key}`, error as Error);
+        this.retryLater(model, key);
       }
     }
     // Switch traffic only once the new versions are warm, then drain what is no longer wanted.
@@ -197,6 +224,21 @@ export class ModelStore {
     if (versions.size === 0) this.models.delete(model);
   }
 
+  /** Applies the model's latest entry again after a backoff: a failed load is often transient. */
+  private retryLater(model: string, key: string): void {
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    if (this.retries.has(model) || this.closed) return;
+    const delay = Math.min(60_000, 1_000 * 2 ** (attempt - 1));
+    const timer = setTimeout(() => {
+      this.retries.delete(model);
+      const entry = this.entries.get(model);
+      if (entry && !this.closed) this.enqueue(entry);
+    }, delay);
+    timer.unref();
+    this.retries.set(model, timer);
+  }
+
   private async fetch(sha256: string): Promise<Uint8Array> {
     this.artifacts ??= await new Objm(this.messaging.js).open('model-artifacts');
     const bytes = await this.artifacts.getBlob(`sha256-${sha256}`);
@@ -207,6 +249,8 @@ export class ModelStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retries.values()) clearTimeout(timer);
     this.stopWatch?.();
     await Promise.all(
       [...this.models.values()].flatMap((versions) =>
