@@ -16,11 +16,12 @@ import { GatewayModule } from './gateway.module';
 import { ClusterWatchers } from './pool/cluster-watchers';
 import { NodePool, type NodeRecord, type NodeView, type PoolNode } from './pool/node-pool';
 import { Dispatcher } from './routing/dispatcher';
+import { hedgeDelayFor } from './routing/hedge-delay';
 import { GatewayHandler } from './routing/gateway-handler';
 import { ModelVersions } from './routing/model-versions';
 import { RetryBudget } from './routing/retry-budget';
 import { gatewayFigures, GatewayHeartbeats } from './telemetry/gateway-heartbeat';
-import { gatewayMetrics, reportPool } from './telemetry/gateway-metrics';
+import { gatewayMetrics, reportHedgeDelay, reportPool } from './telemetry/gateway-metrics';
 import { GrpcNodeTransport } from './transport/grpc-node-transport';
 import { HttpNodeTransport } from './transport/http-node-transport';
 
@@ -37,8 +38,8 @@ const MAINTAIN_MS = 250;
  * The gateway: the Open Inference Protocol over REST (`http.port`) and gRPC (`http.grpcPort`) in
  * front of the prediction nodes, with API keys and per-key rate limits. The pool comes from the
  * `nodes` and `routing` buckets and node heartbeats, the versions from the `models` bucket;
- * requests are balanced by power of two choices, retried once elsewhere within a budget, and kept
- * off failing nodes by per-node circuit breakers.
+ * requests are balanced by power of two choices, hedged after the pool's recent p95 and retried
+ * once elsewhere within a budget, and kept off failing or hung nodes by per-node circuit breakers.
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const logger = createLogger({ name: 'gateway', level: config.telemetry.logLevel });
@@ -98,8 +99,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
 
   const dispatcher = new Dispatcher(pool, new RetryBudget(config.retry), {
     attemptMs: config.timeouts.attemptMs,
-    hedgeAfterMs: config.hedge.afterMs,
+    hedgeDelay: hedgeDelayFor(config.hedge.after, config.timeouts.attemptMs),
   });
+  const unreportHedge = reportHedgeDelay(() => dispatcher.hedgeDelayMs());
   const handler = new GatewayHandler(
     pool,
     versions,
@@ -155,7 +157,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   );
   await heartbeats.start();
   logger.info(
-    { url, grpc: grpcAddress, transport: config.pool.transport, nodes: pool.snapshot().length },
+    {
+      url,
+      grpc: grpcAddress,
+      transport: config.pool.transport,
+      hedge: config.hedge.after,
+      nodes: pool.snapshot().length,
+    },
     'gateway ready',
   );
 
@@ -170,6 +178,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       await app.close();
       clearInterval(maintenance);
       unreport();
+      unreportHedge();
       watchers.stop();
       pool.close();
       await connection.close();

@@ -1,13 +1,52 @@
-import { defineConfig, env, serviceSettings } from '@keelson/config';
+import {
+  ConfigError,
+  defineConfig,
+  env,
+  serviceSettings,
+  type Env,
+  type Setting,
+} from '@keelson/config';
 
 export const NODE_TRANSPORTS = ['grpc', 'http'] as const;
 export type NodeTransportKind = (typeof NODE_TRANSPORTS)[number];
 
 /**
+ * When a request still unanswered is also sent to a second node: after the pool's recent p95
+ * (`auto`), after a fixed delay, or never (`off`).
+ */
+export type HedgeAfter = { mode: 'auto' } | { mode: 'off' } | { mode: 'fixed'; ms: number };
+
+/**
+ * `GATEWAY_HEDGE_AFTER`: `auto` (the default), `off` (or `0`), or a duration (`20ms`, `0.5s`, or
+ * bare milliseconds) that pins the delay.
+ */
+function hedgeAfter(variable: string): Setting<HedgeAfter> {
+  const duration = env.durationMs(variable);
+  const reason = 'must be auto, off (or 0), or a duration such as 20ms or 0.5s';
+  return {
+    variable,
+    description: 'hedge after the pool p95 (auto), never (off) or after a fixed delay',
+    secret: false,
+    read(environment: Env) {
+      const raw = environment[variable]?.trim().toLowerCase();
+      if (raw === undefined || raw === '' || raw === 'auto')
+        return { ok: true, value: { mode: 'auto' } };
+      if (raw === 'off') return { ok: true, value: { mode: 'off' } };
+      const parsed = duration.read({ [variable]: raw });
+      if (!parsed.ok) return { ok: false, reason };
+      return {
+        ok: true,
+        value: parsed.value === 0 ? { mode: 'off' } : { mode: 'fixed', ms: parsed.value },
+      };
+    },
+  };
+}
+
+/**
  * The gateway: NATS for the pool, routing and model pointers; the database for API keys only.
  * Timeouts, breaker, retry budget and hedging are documented in docs/gateway.md.
  */
-export const gatewayConfig = defineConfig('gateway', {
+const definition = defineConfig('gateway', {
   ...serviceSettings('gateway'),
   http: {
     host: env.string('GATEWAY_HOST', { default: '127.0.0.1' }),
@@ -60,8 +99,8 @@ export const gatewayConfig = defineConfig('gateway', {
     windowMs: env.durationMs('GATEWAY_RETRY_WINDOW', { default: 10_000, min: 1_000 }),
   },
   hedge: {
-    /** Send a second copy of a request still unanswered after this long; 0 turns hedging off. */
-    afterMs: env.durationMs('GATEWAY_HEDGE_AFTER', { default: 0 }),
+    /** Send a second copy of a request still unanswered after this long (docs/gateway.md). */
+    after: hedgeAfter('GATEWAY_HEDGE_AFTER'),
   },
   rateLimit: {
     /** For keys created without their own limits. */
@@ -71,4 +110,26 @@ export const gatewayConfig = defineConfig('gateway', {
   heartbeatMs: env.durationMs('GATEWAY_HEARTBEAT', { default: 1_000, min: 100 }),
 });
 
-export type GatewayConfig = ReturnType<typeof gatewayConfig.load>;
+/**
+ * The gateway's settings, with the one rule no single variable can check: a pinned hedge delay
+ * must be shorter than the attempt timeout, or the retry after the timeout would always come first
+ * and the setting would silently do nothing.
+ */
+export const gatewayConfig: typeof definition = {
+  ...definition,
+  load(environment?: Env) {
+    const config = definition.load(environment);
+    const { after } = config.hedge;
+    if (after.mode === 'fixed' && after.ms >= config.timeouts.attemptMs)
+      throw new ConfigError('gateway', [
+        {
+          variable: 'GATEWAY_HEDGE_AFTER',
+          value: (environment ?? process.env).GATEWAY_HEDGE_AFTER,
+          reason: `must be shorter than GATEWAY_ATTEMPT_TIMEOUT (${config.timeouts.attemptMs}ms)`,
+        },
+      ]);
+    return config;
+  },
+};
+
+export type GatewayConfig = ReturnType<typeof definition.load>;

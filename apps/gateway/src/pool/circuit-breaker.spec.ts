@@ -52,4 +52,34 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('open');
     expect(b.failure()).toBe(false);
   });
+
+  it('counts slow losses with failures, but only while the node has answered nothing since', () => {
+    const b = breaker();
+    const sent = b.answered;
+    expect(b.slowLoss(sent)).toBe('counted');
+    b.success(); // the node answered another call: it is slow, not hung
+    expect(b.slowLoss(sent)).toBe('ignored');
+    const later = b.answered;
+    expect([b.slowLoss(later), b.failure()]).toEqual(['counted', false]);
+    expect(b.slowLoss(later)).toBe('opened');
+    expect(b.state).toBe('open');
+    expect(b.slowLoss(b.answered)).toBe('ignored'); // an open circuit counts nothing more
+  });
+
+  it('tells its listener when it opens from closed, not when a failed probe re-opens it', () => {
+    const b = breaker();
+    let opened = 0;
+    b.onOpen = () => opened++;
+    expect(b.trip()).toBe(true);
+    expect(opened).toBe(1);
+    now = 1_000;
+    b.startProbe();
+    b.probeResult(false);
+    expect(opened).toBe(1);
+    now = 3_000;
+    b.startProbe();
+    b.probeResult(true);
+    for (let i = 0; i < 3; i++) b.failure();
+    expect(opened).toBe(2);
+  });
 });

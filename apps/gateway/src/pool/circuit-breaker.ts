@@ -15,18 +15,31 @@ export interface BreakerSettings {
  * cool-down has passed, then one probe (the pool sends it, so no client request is spent on a
  * node that may still be dead): half-open while it runs; success closes the circuit, failure opens
  * it again for twice as long, up to `maxCooldownMs`.
+ *
+ * Besides failures, a slow loss counts against a closed circuit: a hedge race another node won
+ * while this one, having answered nothing since, still had not answered long after (see
+ * request-attempts.ts). That is how a hung node (SIGSTOP: connections accepted, nothing answered)
+ * leaves rotation while hedges hide its calls from the client and none of them times out.
  */
 export class CircuitBreaker {
   private current: CircuitState = 'closed';
   private consecutive = 0;
   private cooldown: number;
   private openedAt = 0;
+  private answers = 0;
+  /** Told when the circuit opens from closed: the node's calls in flight go elsewhere. */
+  onOpen?: () => void;
 
   constructor(
     private readonly settings: BreakerSettings,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.cooldown = settings.cooldownMs;
+  }
+
+  /** How many answers the node has given: an attempt notes it when sent (see `slowLoss`). */
+  get answered(): number {
+    return this.answers;
   }
 
   get state(): CircuitState {
@@ -40,6 +53,7 @@ export class CircuitBreaker {
 
   /** An answer from the node (any answer that is not the node's own failure). */
   success(): void {
+    this.answers++;
     if (this.current !== 'closed') return; // an old call finishing says nothing about now
     this.consecutive = 0;
   }
@@ -51,6 +65,17 @@ export class CircuitBreaker {
     if (this.consecutive < this.settings.failures) return false;
     this.open();
     return true;
+  }
+
+  /**
+   * A hedge race this node lost by far: counted like a failure, but only when the node has
+   * answered nothing since the losing attempt was sent (`answeredWhenSent`, its `answered` then).
+   * A node that is merely slow keeps answering other calls, so its lost races never add up; a hung
+   * one answers nothing, so they do. `counted`: it counted; `opened`: and opened the circuit.
+   */
+  slowLoss(answeredWhenSent: number): 'ignored' | 'counted' | 'opened' {
+    if (this.current !== 'closed' || this.answers !== answeredWhenSent) return 'ignored';
+    return this.failure() ? 'opened' : 'counted';
   }
 
   /**
@@ -85,7 +110,11 @@ export class CircuitBreaker {
   }
 
   private open(): void {
+    const wasClosed = this.current === 'closed';
     this.current = 'open';
     this.openedAt = this.now();
+    // Only from closed: a failed probe re-opening the circuit changes nothing for the calls that
+    // went to the node anyway (every circuit open: see NodePool.pick).
+    if (wasClosed) this.onOpen?.();
   }
 }

@@ -1,13 +1,18 @@
 import { LatencyWindow } from '@keelson/inference';
 import type { GatewayNodeView } from '@keelson/schemas';
 
-export type AttemptOutcome = 'ok' | 'node_failure' | 'timeout' | 'other';
+export type AttemptOutcome = 'ok' | 'node_failure' | 'timeout' | 'slow_loss' | 'other';
 
 /**
  * What this gateway saw of one node's attempts since it started: answered, failed by the node's
  * fault (refused, reset, 5xx), timed out, or refused for reasons that are not the node's (bad
  * input, overload). Callers see what a node's own heartbeat cannot: a hung node keeps
  * heartbeating, but its callers time out.
+ *
+ * A slow loss (a hedge race the node lost by far while answering nothing: circuit-breaker.ts) is
+ * counted as a timeout here: it is one, at the slow-loss limit rather than the attempt timeout.
+ * With hedging on, a hung node's calls end that way instead of timing out, and monitoring's
+ * caller-timeouts signal must still see it.
  */
 export class NodeAttempts {
   ok = 0;
@@ -28,7 +33,7 @@ export class NodeAttempts {
     } else if (outcome === 'other') this.other++;
     else {
       this.nodeFailures++;
-      if (outcome === 'timeout') this.timeouts++;
+      if (outcome !== 'node_failure') this.timeouts++;
     }
   }
 

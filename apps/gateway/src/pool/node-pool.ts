@@ -37,9 +37,16 @@ export interface Target {
   version?: number;
 }
 
+/** An attempt sent to a node and not finished yet (see routing/request-attempts.ts). */
+export interface InFlightAttempt {
+  /** The node's circuit opened while the attempt waited: it should not wait any longer. */
+  circuitOpened(): void;
+}
+
 /** One prediction node as this gateway sees it. */
 export class PoolNode {
-  outstanding = 0;
+  /** This gateway's attempts on the node that have not answered, failed or been abandoned. */
+  readonly inFlight = new Set<InFlightAttempt>();
   weight = 1;
   routing: RoutingState = 'active';
   lastSeen: number;
@@ -60,6 +67,16 @@ export class PoolNode {
   ) {
     this.lastSeen = now;
     this.attempts = new NodeAttempts(statsWindowMs);
+    // Calls waiting on a node the gateway has just stopped trusting would otherwise sit there until
+    // the attempt timeout (a hung node never answers them): they are told at once.
+    breaker.onOpen = () => {
+      for (const attempt of [...this.inFlight]) attempt.circuitOpened();
+    };
+  }
+
+  /** Requests this gateway has outstanding on the node: what power of two choices compares. */
+  get outstanding(): number {
+    return this.inFlight.size;
   }
 
   setModels(models: NodeRecord['models']): void {

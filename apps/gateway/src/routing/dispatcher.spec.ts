@@ -1,93 +1,9 @@
 import { InferenceError } from '@keelson/inference';
-import { NodePool } from '../pool/node-pool';
-import {
-  CallCancelled,
-  NodeUnreachable,
-  type CallLimits,
-  type NodeTransport,
-} from '../transport/node-transport';
-import { Dispatcher, type DispatchEvents } from './dispatcher';
-import { RetryBudget } from './retry-budget';
+import { NodeUnreachable } from '../transport/node-transport';
+import { SLOW_LOSS_FACTOR, SLOW_LOSS_MIN_MS } from './request-attempts';
+import { cluster, fail, ok, refused, slow } from './testing/fake-cluster';
 
-type Behaviour = (limits: CallLimits) => Promise<string>;
-
-/** A pool of named nodes, each answering as its behaviour says. */
-function cluster(
-  behaviours: Record<string, Behaviour>,
-  options: { hedgeAfterMs?: number; budget?: number } = {},
-) {
-  const calls: string[] = [];
-  const pool = new NodePool(
-    {
-      staleAfterMs: 60_000,
-      forgetAfterMs: 60_000,
-      breaker: { failures: 3, cooldownMs: 1_000, maxCooldownMs: 1_000 },
-    },
-    {
-      addressOf: (r) => r.nodeId,
-      create: (address) =>
-        ({
-          reachable: () => true,
-          close: () => undefined,
-          infer: (_request: unknown, limits: CallLimits) => {
-            calls.push(address);
-            return behaviours[address](limits);
-          },
-        }) as unknown as NodeTransport,
-    },
-  );
-  for (const nodeId of Object.keys(behaviours))
-    pool.upsert({
-      nodeId,
-      addresses: { http: '', grpc: '' },
-      models: [{ name: 'm', version: 1, ready: true }],
-    });
-  const budget = new RetryBudget({
-    budgetRatio: 0,
-    minPerSecond: (options.budget ?? 100) / 10,
-    windowMs: 10_000,
-  });
-  const dispatcher = new Dispatcher(pool, budget, {
-    attemptMs: 1_000,
-    hedgeAfterMs: options.hedgeAfterMs ?? 0,
-  });
-  const seen = { retry: 0, hedge: 0, exhausted: 0, opened: [] as string[] };
-  const events: DispatchEvents = {
-    extraAttempt: (kind) => seen[kind]++,
-    budgetExhausted: () => seen.exhausted++,
-    circuitOpened: (node) => seen.opened.push(node.id),
-  };
-  const send = (deadlineMs = Date.now() + 5_000) =>
-    dispatcher.dispatch(
-      { model: 'm', version: 1 },
-      deadlineMs,
-      (node, limits) =>
-        node.transport.infer({ model: 'm', inputs: [] }, limits) as unknown as Promise<string>,
-      events,
-    );
-  return { pool, calls, seen, send };
-}
-
-const ok =
-  (name: string): Behaviour =>
-  async () =>
-    name;
-const fail =
-  (error: Error): Behaviour =>
-  async () => {
-    throw error;
-  };
-const slow =
-  (name: string, ms: number): Behaviour =>
-  (limits) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => resolve(name), ms);
-      limits.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(new CallCancelled());
-      });
-    });
-const refused = () => new NodeUnreachable('UNAVAILABLE', 'connect ECONNREFUSED');
+afterEach(() => jest.useRealTimers());
 
 describe('Dispatcher', () => {
   it('retries a refused connection once, on the other node', async () => {
@@ -142,24 +58,23 @@ describe('Dispatcher', () => {
     expect(calls.filter((c) => c === 'dead')).toHaveLength(3);
   });
 
-  it('hedges a slow call on another node and cancels the loser', async () => {
+  it('hedges a slow call on another node, and cancels the loser once its grace is over', async () => {
+    jest.useFakeTimers();
     const cancelled: string[] = [];
-    const tracked =
-      (name: string, ms: number): Behaviour =>
-      (limits) => {
-        limits.signal?.addEventListener('abort', () => cancelled.push(name));
-        return slow(name, ms)(limits);
-      };
     const { send, seen } = cluster(
-      { slow: tracked('slow', 500), fast: tracked('fast', 5) },
-      { hedgeAfterMs: 20 },
+      { slow: slow('slow', 2_000, cancelled), fast: slow('fast', 5, cancelled) },
+      { hedge: 20, random: () => 0 }, // draws `slow` first
     );
-    const answers = new Set<string>();
-    const started = Date.now();
-    for (let i = 0; i < 10; i++) answers.add(await send());
-    expect([...answers]).toEqual(['fast']);
-    expect(Date.now() - started).toBeLessThan(1_000); // never waited out the slow node
-    expect(seen.hedge).toBe(cancelled.filter((n) => n === 'slow').length);
+    const answer = send();
+    await jest.advanceTimersByTimeAsync(25); // the hedge at 20 ms, its answer at 25
+    await expect(answer).resolves.toBe('fast');
+    expect(seen.hedge).toBe(1);
+    // The loser may still answer (and so prove its node alive) for its grace: 8 hedge delays from
+    // its start, or the floor.
+    await jest.advanceTimersByTimeAsync(Math.max(SLOW_LOSS_FACTOR * 20, SLOW_LOSS_MIN_MS) - 26);
+    expect(cancelled).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(cancelled).toEqual(['slow']);
   });
 
   it('gives up at the deadline with DEADLINE_EXCEEDED', async () => {

@@ -2,6 +2,7 @@ import { NodePool, type NodeRecord } from '../pool/node-pool';
 import type { CallLimits, NodeTransport } from '../transport/node-transport';
 import { Dispatcher } from './dispatcher';
 import { GatewayHandler } from './gateway-handler';
+import { hedgeDelayFor } from './hedge-delay';
 import { ModelVersions } from './model-versions';
 import { RetryBudget } from './retry-budget';
 
@@ -35,7 +36,10 @@ function gateway(nodes: Array<[string, NodeRecord['models']]>, random = Math.ran
   const handler = new GatewayHandler(
     pool,
     versions,
-    new Dispatcher(pool, budget, { attemptMs: 1_000, hedgeAfterMs: 0 }),
+    new Dispatcher(pool, budget, {
+      attemptMs: 1_000,
+      hedgeDelay: hedgeDelayFor({ mode: 'off' }, 1_000),
+    }),
     5_000,
     undefined,
     random,

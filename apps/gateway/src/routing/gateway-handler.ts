@@ -142,6 +142,7 @@ export class GatewayHandler implements InferenceHandler {
   private events(model: string, version: string): DispatchEvents {
     return {
       extraAttempt: (kind) => {
+        // The heartbeat has no field for rescues: they are retries there (and `rescue` in /metrics).
         if (kind === 'hedge') this.hedges++;
         else this.retries++;
         gatewayMetrics.retried(model, version, kind);

@@ -14,7 +14,7 @@ const ERRORS = counter(
 );
 const RETRIES = counter(
   'keelson_gateway_retries_total',
-  'Extra attempts sent to another node, by model, version and kind (retry or hedge)',
+  'Extra attempts sent to another node, by model, version and kind (retry, hedge or rescue)',
   ['model', 'version', 'kind'],
 );
 const BUDGET_EXHAUSTED = counter(
@@ -23,7 +23,7 @@ const BUDGET_EXHAUSTED = counter(
 );
 const CIRCUITS_OPENED = counter(
   'keelson_gateway_circuits_opened_total',
-  'Times a node circuit opened on consecutive failures',
+  'Times a node circuit opened: consecutive failures or slow losses, or a failed connection',
   ['node'],
 );
 const LATENCY = new Histogram({
@@ -36,7 +36,7 @@ const LATENCY = new Histogram({
 
 const NODE_ATTEMPTS = counter(
   'keelson_gateway_node_attempts_total',
-  'Attempts sent to each node, by outcome (ok, node_failure, timeout, other)',
+  'Attempts sent to each node, by outcome (ok, node_failure, timeout, slow_loss, other)',
   ['node', 'outcome'],
 );
 const NODE_LATENCY = new Histogram({
@@ -46,7 +46,29 @@ const NODE_LATENCY = new Histogram({
   buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [metricsRegistry],
 });
-const ATTEMPT_OUTCOMES = ['ok', 'node_failure', 'timeout', 'other'] as const;
+const ATTEMPT_OUTCOMES = ['ok', 'node_failure', 'timeout', 'slow_loss', 'other'] as const;
+export type ExtraAttemptKind = 'retry' | 'hedge' | 'rescue';
+
+/** Hedge delays in force at scrape time (one per gateway in the process; undefined: off). */
+const hedgeDelays = new Set<() => number | undefined>();
+new Gauge({
+  name: 'keelson_gateway_hedge_delay_seconds',
+  help: 'How long a request waits before it is hedged (the pool p95 when auto); 0 when off',
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    for (const delay of hedgeDelays) {
+      const ms = delay();
+      if (ms !== undefined) this.set(ms / 1_000);
+    }
+  },
+});
+
+/** Registers a gateway's hedge delay with the scrape-time gauge; returns what removes it. */
+export function reportHedgeDelay(delay: () => number | undefined): () => void {
+  hedgeDelays.add(delay);
+  return () => hedgeDelays.delete(delay);
+}
 
 /** Pools whose state the gauges report at scrape time (one per gateway in the process). */
 const pools = new Set<() => NodeView[]>();
@@ -95,7 +117,7 @@ export const gatewayMetrics = {
     ERRORS.inc({ model, version, code });
     LATENCY.observe({ model, version }, seconds);
   },
-  retried(model: string, version: string, kind: 'retry' | 'hedge'): void {
+  retried(model: string, version: string, kind: ExtraAttemptKind): void {
     RETRIES.inc({ model, version, kind });
   },
   budgetExhausted(): void {

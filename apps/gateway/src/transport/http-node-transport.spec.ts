@@ -67,7 +67,8 @@ describe('HttpNodeTransport', () => {
     await expect(
       transport.infer(request('slow'), { deadlineMs: started + 150 }),
     ).rejects.toBeInstanceOf(NodeUnreachable);
-    expect(seen.at(-1)!.deadlineMs).toBeLessThanOrEqual(started + 155);
+    // Later by the time in transit at most (as above): on a loaded machine, tens of milliseconds.
+    expect(seen.at(-1)!.deadlineMs).toBeLessThan(started + 150 + 200);
   });
 });
 
