@@ -3,13 +3,14 @@ import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/in
 import { EventPublisher } from '@keelson/messaging';
 import { ApiKeyRepository } from '@keelson/persistence';
 import {
+  ApiKeyAuthorizer,
   connectInfrastructure,
   createHttpApp,
   localUrl,
   type RunningService,
 } from '@keelson/service-kit';
 import { createLogger } from '@keelson/tracing';
-import { ApiKeyAuthorizer, presentedKey } from './auth/api-key-authorizer';
+import { PredictionKeys, presentedKey } from './auth/api-key-authorizer';
 import { grpcAuthInterceptor } from './auth/grpc-auth.interceptor';
 import type { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
@@ -109,11 +110,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     config.timeouts.requestMs,
     (node) => opened(node, `${config.breaker.failures} consecutive failures`),
   );
-  const authorizer = new ApiKeyAuthorizer(new ApiKeyRepository(connection), config.rateLimit);
+  const authorizer = new PredictionKeys(
+    new ApiKeyAuthorizer(new ApiKeyRepository(connection), config.rateLimit),
+  );
 
   const app = await createHttpApp(
     GatewayModule.register({
-      nats: () => !messaging.nc.isClosed() && !messaging.nc.isDraining(),
+      nats: () => messaging.connected(),
       watches: () => watchers.ready,
       routableNodes: () => pool.routableCount(),
     }),

@@ -5,6 +5,7 @@ import {
   serviceSettings,
   type Env,
   type Setting,
+  rateLimitSettings,
 } from '@keelson/config';
 
 export const NODE_TRANSPORTS = ['grpc', 'http'] as const;
@@ -102,11 +103,7 @@ const definition = defineConfig('gateway', {
     /** Send a second copy of a request still unanswered after this long (docs/gateway.md). */
     after: hedgeAfter('GATEWAY_HEDGE_AFTER'),
   },
-  rateLimit: {
-    /** For keys created without their own limits. */
-    defaultPerSecond: env.integer('GATEWAY_RATE_PER_SECOND', { default: 1_000, min: 1 }),
-    defaultBurst: env.integer('GATEWAY_RATE_BURST', { default: 2_000, min: 1 }),
-  },
+  rateLimit: rateLimitSettings('GATEWAY', 1_000),
   heartbeatMs: env.durationMs('GATEWAY_HEARTBEAT', { default: 1_000, min: 100 }),
 });
 

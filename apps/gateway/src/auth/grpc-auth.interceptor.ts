@@ -1,6 +1,6 @@
 import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
 import { InferenceError } from '@keelson/inference';
-import { presentedKey, type ApiKeyAuthorizer } from './api-key-authorizer';
+import { presentedKey, type PredictionKeys } from './api-key-authorizer';
 
 /** Health RPCs answer without a key, as the REST health routes do (probes carry no secrets). */
 const OPEN_METHODS = new Set([
@@ -14,7 +14,7 @@ const OPEN_METHODS = new Set([
  * queues it); a refused call ends with UNAUTHENTICATED, PERMISSION_DENIED or RESOURCE_EXHAUSTED
  * and never reaches the handler.
  */
-export function grpcAuthInterceptor(authorizer: ApiKeyAuthorizer): ServerInterceptor {
+export function grpcAuthInterceptor(authorizer: PredictionKeys): ServerInterceptor {
   return (method, call) =>
     new ServerInterceptingCall(call, {
       start(next) {
