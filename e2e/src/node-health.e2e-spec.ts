@@ -14,18 +14,7 @@ describe('node health with real node processes', () => {
 
   beforeAll(async () => {
     pool = await servingPool();
-    load = pool.load(6);
-    await waitFor(
-      'load on every node',
-      async () => {
-        const view = await pool.monitored();
-        return (
-          view.length === 3 && view.every((n) => Object.values(n.figures.p99ByModel).length > 0)
-        );
-      },
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
-    await pool.settled();
+    load = await pool.underLoad(6);
   }, 240_000);
 
   afterAll(async () => {

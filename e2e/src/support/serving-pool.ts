@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { connectNats, decodeJson, provision, type Messaging } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo } from '@keelson/persistence';
-import { CATALOGUE, type AlertData } from '@keelson/schemas';
+import {
+  CATALOGUE,
+  readNodeRegistration,
+  readRoutingValue,
+  type AlertData,
+  type RoutingValue,
+} from '@keelson/schemas';
 import {
   churnInputs,
   freePort,
@@ -25,13 +31,20 @@ export interface PoolNode {
 }
 
 /**
- * The serving half of the platform as it is deployed, each part its own compiled process: three
+ * The serving half of the platform as it is deployed (for e2e tests and `bench/tail.ts`; run
+ * `tools/build/build.sh` first), each part its own compiled process: three
  * prediction nodes (with the drill switch on), a gateway in front of them, and monitoring
  * watching them, on the shared NATS and FerretDB, with ids of their own so other tests' nodes
  * never mix in. The test drives load through the gateway and listens to `alert.>`.
  */
 export async function servingPool(
-  options: { nodes?: number; monitoringEnv?: Record<string, string> } = {},
+  options: {
+    nodes?: number;
+    monitoringEnv?: Record<string, string>;
+    /** Also run recovery (it acts on monitoring's alerts through the routing bucket). */
+    recovery?: boolean;
+    gatewayEnv?: Record<string, string>;
+  } = {},
 ) {
   const id = uniqueId();
   const prefix = `e2e${id}_`;
@@ -61,7 +74,9 @@ export async function servingPool(
       if (error) return;
       const decoded = decodeJson(msg.data);
       const data = decoded.ok ? (decoded.value as { data: AlertData }).data : undefined;
-      if (data?.target.startsWith(prefix)) alerts.push({ ...data, at: Date.now() });
+      // Node alerts name a node of this pool; pool alerts (pool.degraded) its model.
+      if (data && (data.target.startsWith(prefix) || data.target === model))
+        alerts.push({ ...data, at: Date.now() });
     },
   });
 
@@ -76,17 +91,25 @@ export async function servingPool(
     GATEWAY_HTTP_PORT: String(gatewayPort),
     GATEWAY_GRPC_PORT: String(await freePort()),
     GATEWAY_NODE_PREFIX: prefix,
+    ...options.gatewayEnv,
   });
+  const recoveryPort = await freePort();
+  if (options.recovery)
+    run('recovery', { NODE_ID: `${prefix}recovery`, RECOVERY_HTTP_PORT: String(recoveryPort) });
   const monitoringUrl = `http://127.0.0.1:${monitoringPort}`;
+  const recoveryUrl = `http://127.0.0.1:${recoveryPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   await Promise.all([
     waitForOk(`${monitoringUrl}/health/ready`, { timeoutMs: 90_000 }),
     waitForOk(`${gatewayUrl}/health/ready`, { timeoutMs: 90_000 }),
+    ...(options.recovery ? [waitForOk(`${recoveryUrl}/health/ready`, { timeoutMs: 90_000 })] : []),
   ]);
+  const routingKv = await new Kvm(messaging.js).open('routing');
 
   const nodesKv = await new Kvm(messaging.js).open('nodes');
   const nodes: PoolNode[] = [];
   const startNode = async (nodeId: string): Promise<PoolNode> => {
+    const spawnedAt = Date.now();
     const process = run('prediction', {
       NODE_ID: nodeId,
       PREDICTION_MODELS: model,
@@ -100,11 +123,10 @@ export async function servingPool(
       async () => {
         if (process.child.exitCode !== null) throw new Error(`node exited: ${process.errors()}`);
         const e = await nodesKv.get(nodeId);
-        const value =
-          e?.operation === 'PUT'
-            ? e.json<{ addresses: { http: string }; models: Array<{ ready: boolean }> }>()
-            : undefined;
-        return value?.models.some((m) => m.ready) ? value : undefined;
+        const read = e?.operation === 'PUT' ? readNodeRegistration(e.value) : undefined;
+        // A restarted node's old entry outlives it for a while: wait for this process's own.
+        const fresh = read?.ok && Date.parse(read.value.startedAt) >= spawnedAt - 1_000;
+        return fresh && read.value.models.some((m) => m.ready) ? read.value : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 100 },
     );
@@ -127,11 +149,26 @@ export async function servingPool(
     key,
     monitoringUrl,
     gatewayUrl,
+    recoveryUrl,
     startNode,
+
+    /** A node's routing entry (undefined: none, active). */
+    async routing(nodeId: string): Promise<RoutingValue | undefined> {
+      const entry = await routingKv.get(nodeId);
+      if (entry?.operation !== 'PUT') return undefined;
+      const read = readRoutingValue(entry.value);
+      return read.ok ? read.value : undefined;
+    },
 
     /** `clients` closed-loop callers through the gateway, counting answers and failures. */
     load(clients: number) {
-      const outcomes = { ok: 0, failed: [] as string[], latencies: [] as number[] };
+      const outcomes = {
+        ok: 0,
+        failed: [] as string[],
+        latencies: [] as number[],
+        /** Every answer: when it was asked (performance.now()) and how long it took. */
+        samples: [] as Array<{ start: number; ms: number }>,
+      };
       let running = true;
       const loops = Array.from({ length: clients }, async (_, c) => {
         for (let i = 0; running; i++) {
@@ -144,8 +181,10 @@ export async function servingPool(
             });
             const text = await response.text();
             if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${text}`);
+            const ms = performance.now() - started;
             outcomes.ok++;
-            outcomes.latencies.push(performance.now() - started);
+            outcomes.latencies.push(ms);
+            outcomes.samples.push({ start: started, ms });
           } catch (error) {
             outcomes.failed.push((error as Error).message);
             await new Promise((resolve) => setTimeout(resolve, 20));
@@ -159,6 +198,27 @@ export async function servingPool(
           await Promise.all(loops);
         },
       };
+    },
+
+    /**
+     * Starts `clients` callers, then waits until monitoring has latency figures for every node
+     * and the pool is settled: the steady state each fault is measured from.
+     */
+    async underLoad(clients: number) {
+      const load = pool.load(clients);
+      await waitFor(
+        'load on every node',
+        async () => {
+          const view = await pool.monitored();
+          return (
+            view.length === nodes.length &&
+            view.every((n) => Object.values(n.figures.p99ByModel).length > 0)
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      await pool.settled();
+      return load;
     },
 
     /** Sets a node's injected faults (its drill endpoint). */
@@ -216,6 +276,7 @@ export async function servingPool(
       const models = await new Kvm(messaging.js).open('models');
       await models.purge(model).catch(() => undefined);
       for (const n of nodes) await nodesKv.purge(n.nodeId).catch(() => undefined);
+      for (const n of nodes) await routingKv.purge(n.nodeId).catch(() => undefined);
       await connection.dropDatabase();
       await connection.close();
       await messaging.drain();

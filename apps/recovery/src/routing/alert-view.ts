@@ -26,6 +26,8 @@ export class AlertView {
   constructor(
     private readonly js: JetStreamClient,
     private readonly onInvalid: (error: string) => void,
+    /** Told of every new firing alert once history is read: the leader acts at once. */
+    private readonly onFiring: () => void = () => undefined,
   ) {}
 
   /** Every alert of the lookback applied (what is firing is known). */
@@ -63,13 +65,14 @@ export class AlertView {
     }
     const alert: AlertData = checked.value.data;
     if (alert.kind !== 'node.unhealthy') return;
-    if (alert.state === 'firing')
+    if (alert.state === 'firing') {
       this.firing.set(alert.target, {
         alertId: alert.alertId,
         reasons: alert.reasons,
         startsAt: alert.startsAt,
       });
-    else if (this.firing.get(alert.target)?.alertId === alert.alertId)
+      if (this.caughtUp) this.onFiring();
+    } else if (this.firing.get(alert.target)?.alertId === alert.alertId)
       this.firing.delete(alert.target);
   }
 }

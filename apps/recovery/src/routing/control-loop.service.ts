@@ -63,8 +63,10 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
     const invalid = (bucket: string, key: string, error: string) =>
       this.logger.warn(`ignored the ${bucket} entry of ${key}: ${error}`);
     this.cluster = new ClusterView(messaging, invalid);
-    this.alerts = new AlertView(messaging.js, (error) =>
-      this.logger.warn(`skipped an alert: ${error}`),
+    this.alerts = new AlertView(
+      messaging.js,
+      (error) => this.logger.warn(`skipped an alert: ${error}`),
+      () => void this.tick(), // a new alert is acted on now, not at the next tick
     );
     this.callers = new CallerView(messaging);
     this.prober = new Prober(config.routing.probeTimeoutMs);
