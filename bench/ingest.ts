@@ -2,13 +2,14 @@
 // nats.js publisher with the same payloads on the same machine in the same run.
 //   BENCH_RECORDS (200000), BENCH_BATCH (records per message, 100), BENCH_IN_FLIGHT (publishes, 256)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
 import { ApiKeyRepository, connectMongo, FeatureRowRepository } from '@keelson/persistence';
 import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
 import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
 import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
+import { peakRssMb } from './support/proc';
 
 const root = join(__dirname, '..');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
@@ -20,12 +21,6 @@ const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson')
   '',
 );
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-/** Peak resident memory of a process (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
-}
 
 async function publishAll(
   publish: (payload: Uint8Array, id: string) => Promise<unknown>,

@@ -6,7 +6,6 @@
 // and the time to each `alert.node.unhealthy` is printed, and the anomaly detector suite's
 // precision and recall beside the rolling z-score baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDriftReference, formatDetectorSuite, runDetectorSuite } from '@keelson/detection';
 import { connectNats, decodeJson, EventPublisher, provision } from '@keelson/messaging';
@@ -27,6 +26,7 @@ import {
   waitForOk,
 } from '@keelson/testing';
 import { generateCreditRows } from '@keelson/sample-data';
+import { cpuSeconds, memoryMb } from './support/proc';
 
 const root = join(__dirname, '..');
 const NODES = Number(process.env.BENCH_NODES ?? 200);
@@ -34,19 +34,6 @@ const SAMPLES_PER_SECOND = Number(process.env.BENCH_SAMPLES ?? 2_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = 15;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
-}
-
-function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
-    readFileSync(`/proc/${pid}/status`, 'utf8'),
-  );
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
-}
 
 const FEATURES = ['age', 'income', 'debt_ratio', 'credit_score', 'employment'] as const;
 

@@ -119,14 +119,46 @@ function query(filter: DeadLetterFilter): Record<string, unknown> {
   return q;
 }
 
+/** Entries read and rewritten together by update(): bounds memory, payloads included. */
+const REWRITE_CHUNK = 2_000;
+
+export type DeadLetterChanges = {
+  set?: Partial<DeadLetterEntry>;
+  inc?: Partial<Record<'replays' | 'returns', number>>;
+};
+
 /**
  * Dead letters as recovery keeps them, one document per DLQ message. Recovery's leader is the one
- * writer. Changes to many entries go as one update with a filter (a replay's range), never one
- * write per entry: on FerretDB every write by id scans the collection.
+ * writer, and its changes to entries run one at a time (`exclusive`).
+ *
+ * Changes are rewrites, not updates: FerretDB (the embedded default) applies an update one
+ * document at a time, each a scan of the whole collection, so marking 500 entries of a 20,000-entry
+ * DLQ took minutes and replay ran at 34 messages/s. A rewrite journals the originals, deletes the
+ * entries with one filter and inserts them changed: a couple of scans per chunk, whatever its size.
+ * A crash mid-rewrite leaves the originals in the journal, and the next change (or start-up) puts
+ * them back first, so an entry is never lost, only its last change undone, which the replay cursor
+ * and message ids were built to survive. Readers other than the writer may miss a chunk's entries
+ * for the few milliseconds between its delete and its insert.
  */
 export class DeadLetterRepository extends Repository<DeadLetterEntry> {
+  private readonly journal;
+  private writing: Promise<unknown> = Promise.resolve();
+
   constructor(connection: Connection) {
     super(connection, 'DeadLetter', schema);
+    this.journal = connection.collection<DeadLetterEntry>('dead_letter_journal');
+  }
+
+  override async ensureIndexes(): Promise<void> {
+    await super.ensureIndexes();
+    await this.exclusive(() => this.restore());
+  }
+
+  /** Runs `work` after every change queued before it, and before any queued after it. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.writing.then(work);
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 
   /** Stores an entry; false if it was stored before (a redelivered DLQ message). */
@@ -158,18 +190,71 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
     return this.model.countDocuments(query(filter)).exec();
   }
 
-  /** Applies `changes` to every entry matching; returns how many changed. */
-  async update(
-    filter: DeadLetterFilter,
-    changes: {
-      set?: Partial<DeadLetterEntry>;
-      inc?: Partial<Record<'replays' | 'returns', number>>;
-    },
-  ): Promise<number> {
-    const result = await this.model.updateMany(query(filter), {
-      ...(changes.set && { $set: changes.set }),
-      ...(changes.inc && { $inc: changes.inc }),
+  /** Applies `changes` to every entry matching, chunk by chunk; returns how many changed. */
+  update(filter: DeadLetterFilter, changes: DeadLetterChanges): Promise<number> {
+    return this.exclusive(async () => {
+      let changed = 0;
+      for (let after = filter.after; ;) {
+        const chunk = await this.list({ ...filter, ...(after && { after }) }, REWRITE_CHUNK, true);
+        if (chunk.length === 0) return changed;
+        changed += await this.rewriteNow(chunk, changes);
+        if (chunk.length < REWRITE_CHUNK) return changed;
+        after = chunk[chunk.length - 1]._id;
+      }
     });
-    return result.modifiedCount;
   }
+
+  /**
+   * Reads one entry and applies the changes `decide` returns for it (none: left as it is), with no
+   * other change in between; returns the entry as it was read, or null when there is none.
+   */
+  changeOne(
+    id: string,
+    decide: (entry: DeadLetterEntry) => DeadLetterChanges | undefined,
+  ): Promise<DeadLetterEntry | null> {
+    return this.exclusive(async () => {
+      const entry = await this.get(id);
+      const changes = entry && decide(entry);
+      if (entry && changes) await this.rewriteNow([entry], changes);
+      return entry;
+    });
+  }
+
+  /** Applies `changes` to these entries, read whole (with payloads) by the caller just before. */
+  rewrite(entries: DeadLetterEntry[], changes: DeadLetterChanges): Promise<number> {
+    return this.exclusive(() => this.rewriteNow(entries, changes));
+  }
+
+  private async rewriteNow(entries: DeadLetterEntry[], changes: DeadLetterChanges) {
+    if (entries.length === 0) return 0;
+    await this.restore();
+    const ids = entries.map((e) => e._id);
+    const sorted = [...ids].sort();
+    await this.journal.insertMany(entries as never[]);
+    // The range first: FerretDB then tests `$in` only on the few entries inside it.
+    const selected = { _id: { $gte: sorted[0], $lte: sorted[sorted.length - 1], $in: ids } };
+    await this.model.collection.deleteMany(selected as never);
+    await this.model.collection.insertMany(entries.map((e) => applied(e, changes)) as never[]);
+    await this.journal.deleteMany({});
+    return entries.length;
+  }
+
+  /** Puts back the originals of a rewrite that a crash interrupted. */
+  private async restore(): Promise<void> {
+    const originals = await this.journal.find({}).toArray();
+    if (originals.length === 0) return;
+    const ids = originals.map((e) => e._id);
+    await this.model.collection.deleteMany({ _id: { $in: ids } } as never);
+    await this.model.collection.insertMany(originals as never[]);
+    await this.journal.deleteMany({});
+  }
+}
+
+function applied(entry: DeadLetterEntry, changes: DeadLetterChanges): DeadLetterEntry {
+  const next: DeadLetterEntry = { ...entry, ...changes.set };
+  for (const [field, by] of Object.entries(changes.inc ?? {}) as Array<
+    ['replays' | 'returns', number]
+  >)
+    next[field] = (entry[field] ?? 0) + by;
+  return next;
 }

@@ -141,21 +141,21 @@ export class DlqStore {
 
   /** A replayed entry that failed again; false when no such entry is known (stored as new). */
   private async returned(entryId: string, returnId: string, error: string): Promise<boolean> {
-    const entry = await this.entries.get(entryId);
-    if (!entry) return false;
-    if (entry.lastReturn === returnId) return true; // the same return, delivered again
-    const parked = entry.returns + 1 >= this.config.replay.maxReplays;
-    await this.entries.update(
-      { ids: [entryId] },
-      {
+    let parked = false;
+    const entry = await this.entries.changeOne(entryId, (e) => {
+      if (e.lastReturn === returnId) return undefined; // the same return, delivered again
+      parked = e.returns + 1 >= this.config.replay.maxReplays;
+      return {
         set: {
           state: parked ? 'parked' : 'pending',
           lastError: error.slice(0, 4_000),
           lastReturn: returnId,
         },
         inc: { returns: 1 },
-      },
-    );
+      };
+    });
+    if (!entry) return false;
+    if (entry.lastReturn === returnId) return true;
     this.logger.warn(
       `replay of ${entryId} failed again (${entry.returns + 1} of ${this.config.replay.maxReplays})${parked ? ': parked' : ''}`,
     );

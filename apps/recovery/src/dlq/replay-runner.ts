@@ -4,7 +4,7 @@ import type { DeadLetterEntry, DeadLetterRepository, ReplayTask } from '@keelson
 import { ORIGINAL_TRACEPARENT, REPLAY_OF, REPLAY_TASK } from './dlq-store.service';
 
 /** Entries read, published and checkpointed together. */
-const BATCH = 500;
+const BATCH = 2_000;
 /** Replays waiting for their PubAck at once when the rate allows. */
 const IN_FLIGHT = 128;
 
@@ -108,13 +108,10 @@ export async function runReplayTask(task: ReplayTask, deps: ReplayRunnerDeps): P
     await Promise.all(inFlight); // a failed publish fails the task before its checkpoint
     if (sent === 0) return;
     const upTo = batch[sent - 1]._id;
-    await deps.entries.update(
-      { ...task.selection, ...(task.cursor && { after: task.cursor }), upTo },
-      {
-        set: { lastReplay: { taskId: task._id, at: new Date() }, state: 'replayed' },
-        inc: { replays: 1 },
-      },
-    );
+    await deps.entries.rewrite(batch.slice(0, sent), {
+      set: { lastReplay: { taskId: task._id, at: new Date() }, state: 'replayed' },
+      inc: { replays: 1 },
+    });
     task.awaiting = [
       ...(task.awaiting ?? []),
       { ...(task.cursor && { after: task.cursor }), upTo, at: new Date(), seqs },
