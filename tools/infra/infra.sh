@@ -15,6 +15,9 @@ JAEGER_MODULE_VERSION=${KEELSON_JAEGER_MODULE_VERSION:-v1.76.0}
 
 NATS_PORT=${NATS_PORT:-4222}
 NATS_MONITOR_PORT=${NATS_MONITOR_PORT:-8222}
+# `./keelson test` runs its own NATS server (NATS_INSTANCE=nats-test, its own port and store), so
+# a running `./keelson up` and a test run never share a stream, a durable consumer or a KV entry.
+NATS_INSTANCE=${NATS_INSTANCE:-nats}
 MONGO_PORT=${MONGO_PORT:-27017}
 JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
 # Jaeger is optional for tests (trace propagation is checked with an in-memory exporter);
@@ -65,9 +68,9 @@ jaeger_ready() { curl -fs "http://127.0.0.1:$JAEGER_UI_PORT/" >/dev/null; }
 up_nats() {
   if nats_ready; then log "NATS already running on $NATS_PORT"; return; fi
   local bin; bin=$(ensure_bin nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION" .)
-  mkdir -p "$state/data/nats"
-  start nats "$bin" --jetstream --store_dir "$state/data/nats" --port "$NATS_PORT" \
-    --http_port "$NATS_MONITOR_PORT" --server_name keelson-dev
+  mkdir -p "$state/data/$NATS_INSTANCE"
+  start "$NATS_INSTANCE" "$bin" --jetstream --store_dir "$state/data/$NATS_INSTANCE" --port "$NATS_PORT" \
+    --http_port "$NATS_MONITOR_PORT" --server_name "${NATS_SERVER_NAME:-keelson-dev}"
   wait_until "NATS JetStream" 30 nats_ready
   log "NATS $("$bin" --version | awk '{print $2}') with JetStream ready on $NATS_PORT"
 }
@@ -123,7 +126,7 @@ status() {
 
 case "${1:-}" in
   up) up_nats; up_ferretdb; up_jaeger ;;
-  down) stop jaeger; stop ferretdb; stop nats ;;
+  down) stop jaeger; stop ferretdb; stop nats; stop nats-test ;;
   status) status ;;
   *) echo "usage: infra.sh up|down|status" >&2; exit 2 ;;
 esac
