@@ -3,8 +3,15 @@ import type { EventPublisher } from '@keelson/messaging';
 import type { DeadLetterEntry, DeadLetterRepository, ReplayTask } from '@keelson/persistence';
 import { ORIGINAL_TRACEPARENT, REPLAY_OF, REPLAY_TASK } from './dlq-store.service';
 
-/** Entries read, published and checkpointed together. */
-const BATCH = 2_000;
+/**
+ * Entries read, published and checkpointed together: up to 2,000 (each batch costs the database
+ * a couple of collection scans on FerretDB, whatever its size), and about 5 s of sending when the
+ * task has a rate, so a throttled replay still checkpoints often.
+ */
+const MAX_BATCH = 2_000;
+const CHECKPOINT_EVERY_S = 5;
+export const batchSize = (rate: number) =>
+  rate > 0 ? Math.max(1, Math.min(MAX_BATCH, Math.round(rate * CHECKPOINT_EVERY_S))) : MAX_BATCH;
 /** Replays waiting for their PubAck at once when the rate allows. */
 const IN_FLIGHT = 128;
 
@@ -69,12 +76,13 @@ function eventTypeOf(payload: Uint8Array): string {
  */
 export async function runReplayTask(task: ReplayTask, deps: ReplayRunnerDeps): Promise<void> {
   const gap = task.rate > 0 ? 1_000 / task.rate : 0;
+  const size = batchSize(task.rate);
   let nextAt = performance.now();
   for (;;) {
     if (deps.cancelled()) return;
     const batch = await deps.entries.list(
       { ...task.selection, ...(task.cursor && { after: task.cursor }) },
-      BATCH,
+      size,
       true,
     );
     if (batch.length === 0) return;
