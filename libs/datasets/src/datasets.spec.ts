@@ -187,6 +187,20 @@ describe('dataset schema rules', () => {
     ]);
   });
 
+  it('refuses a field whose name breaks the naming rule, whatever its definition (a fuzzer found it)', () => {
+    for (const definition of [null, [], { type: 'boolean' }]) {
+      const result = checkDatasetSchema({
+        label: 'a',
+        fields: { a: { type: 'boolean' }, 'bad-name\u00e9': definition },
+      });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reasons).toContainEqual({
+        field: 'fields.bad-name\u00e9',
+        reason: expect.stringContaining('is not a valid field name'),
+      });
+    }
+  });
+
   it('reports shape errors with the field path', () => {
     const result = checkDatasetSchema({ label: 'a', fields: { a: { type: 'text' } } });
     expect(!result.ok && result.reasons.map((r) => r.field)).toContain('fields.a.type');

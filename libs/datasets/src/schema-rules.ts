@@ -1,6 +1,8 @@
 import { compileValidator, DatasetSchemaBody, type FieldReason } from '@keelson/schemas';
 
 const validateShape = compileValidator(DatasetSchemaBody);
+const FIELD_NAME_RULE =
+  'is not a valid field name: a letter or _, then letters, digits or _, at most 64 in all';
 
 /**
  * Checks a dataset schema submitted by an operator: its JSON shape first, then the rules a shape
@@ -13,10 +15,11 @@ export function checkDatasetSchema(
   if (!shape.ok)
     return {
       ok: false,
-      reasons: shape.issues.map((i) => ({
-        field: i.path.replace(/^\//, '').replace(/\//g, '.') || '(body)',
-        reason: i.message,
-      })),
+      reasons: shape.issues.map((i) => {
+        const field = i.path.replace(/^\//, '').replace(/\//g, '.') || '(body)';
+        const badName = /^fields\.[^.]+$/.test(field) && i.message === 'Unexpected property';
+        return { field, reason: badName ? FIELD_NAME_RULE : i.message };
+      }),
     };
   const schema = shape.value;
   const reasons: FieldReason[] = [];

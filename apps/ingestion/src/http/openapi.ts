@@ -1,6 +1,12 @@
 import { API_SCOPES } from '@keelson/persistence';
 import { DatasetSchemaBody } from '@keelson/schemas';
-import { OPENAPI_ERROR_SCHEMA, openApiError, openApiJson, plainSchema } from '@keelson/service-kit';
+import {
+  OPENAPI_ERROR_SCHEMA,
+  openApiError,
+  openApiJson,
+  plainSchema,
+  withCommonResponses,
+} from '@keelson/service-kit';
 
 const json = openApiJson;
 const error = openApiError;
@@ -14,7 +20,7 @@ const record = {
 };
 
 /** The ingestion API as OpenAPI 3.1; served at /openapi.json and kept in docs/openapi/. */
-export const ingestionOpenApi = {
+export const ingestionOpenApi = withCommonResponses({
   openapi: '3.1.0',
   info: {
     title: 'Keelson ingestion',
@@ -225,4 +231,4 @@ export const ingestionOpenApi = {
       },
     },
   },
-};
+});

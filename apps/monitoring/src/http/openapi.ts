@@ -4,6 +4,7 @@ import {
   openApiError,
   openApiJson,
   openApiServicePaths,
+  withCommonResponses,
 } from '@keelson/service-kit';
 
 const error = openApiError;
@@ -16,7 +17,7 @@ const common = {
 const object = { type: 'object' };
 
 /** The monitoring API as OpenAPI 3.1; served at /openapi.json and kept in docs/openapi/. */
-export const monitoringOpenApi = {
+export const monitoringOpenApi = withCommonResponses({
   openapi: '3.1.0',
   info: {
     title: 'Keelson monitoring',
@@ -169,4 +170,4 @@ export const monitoringOpenApi = {
       },
     },
   },
-};
+});

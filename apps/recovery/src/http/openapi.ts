@@ -3,6 +3,7 @@ import {
   openApiError,
   openApiJson,
   openApiServicePaths,
+  withCommonResponses,
 } from '@keelson/service-kit';
 
 const error = openApiError;
@@ -64,7 +65,7 @@ const selection = {
 const STATES = ['pending', 'replayed', 'resolved', 'parked', 'archived'];
 
 /** The recovery API as OpenAPI 3.1; served at /openapi.json and kept in docs/openapi/. */
-export const recoveryOpenApi = {
+export const recoveryOpenApi = withCommonResponses({
   openapi: '3.1.0',
   info: {
     title: 'Keelson recovery',
@@ -274,4 +275,4 @@ export const recoveryOpenApi = {
     },
     schemas: { Error: OPENAPI_ERROR_SCHEMA },
   },
-};
+});

@@ -6,6 +6,7 @@ import {
   openApiJson,
   openApiServicePaths,
   plainSchema,
+  withCommonResponses,
 } from '@keelson/service-kit';
 
 const json = openApiJson;
@@ -33,7 +34,7 @@ const common = {
 };
 
 /** The training and registry API as OpenAPI 3.1; served at /openapi.json and kept in docs/openapi/. */
-export const trainingOpenApi = {
+export const trainingOpenApi = withCommonResponses({
   openapi: '3.1.0',
   info: {
     title: 'Keelson training and model registry',
@@ -243,4 +244,4 @@ export const trainingOpenApi = {
       },
     },
   },
-};
+});

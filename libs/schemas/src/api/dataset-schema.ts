@@ -35,9 +35,12 @@ export type FieldSpec = Static<typeof FieldSpec>;
 /** The body of `PUT /v1/datasets/{name}`. */
 export const DatasetSchemaBody = Type.Object(
   {
+    // additionalProperties: a Record's pattern alone checks only the names that match it, so a
+    // field named against the rule would pass with any definition (even null) unchecked.
     fields: Type.Record(Type.String({ pattern: FIELD_NAME_PATTERN }), FieldSpec, {
       minProperties: 1,
       maxProperties: 256,
+      additionalProperties: false,
     }),
     /** The field a model learns to predict. */
     label: Type.String({ pattern: FIELD_NAME_PATTERN }),
