@@ -3,6 +3,17 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+// One public entry per lib: no deep imports into another project's src/. The exceptions are the
+// Nest adapters, a second public entry each so that the lib's main entry stays free of Nest.
+const publicEntriesOnly = {
+  group: ['@keelson/*/*', '!@keelson/config/nest', '!@keelson/messaging/nest'],
+  message: 'Import a lib through its public entry only.',
+};
+const testHelpersForTestsOnly = {
+  name: '@keelson/testing',
+  message: '@keelson/testing is for tests only.',
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules', '**/dist', '**/coverage', '.nx', '.keelson', 'docs/schemas'] },
   js.configs.recommended,
@@ -33,15 +44,7 @@ export default tseslint.config(
           ],
         },
       ],
-      // One public entry per lib: no deep imports into another project's src/.
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [publicEntriesOnly] }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
@@ -54,10 +57,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
+        { paths: [testHelpersForTestsOnly], patterns: [publicEntriesOnly] },
+      ],
+    },
+  },
+  {
+    // The Nest-free cores: everything but their `nest/` adapters loads without Nest, so that
+    // main.ts can read its config and connect before tracing starts and Nest loads
+    // (tools/lint/nest-free-entries.spec.ts checks what the entries load at run time).
+    files: ['libs/config/src/**/*.ts', 'libs/messaging/src/**/*.ts'],
+    ignores: ['libs/*/src/nest/**', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
         {
-          paths: [{ name: '@keelson/testing', message: '@keelson/testing is for tests only.' }],
+          paths: [testHelpersForTestsOnly],
           patterns: [
-            { group: ['@keelson/*/*'], message: 'Import a lib through its public entry only.' },
+            publicEntriesOnly,
+            {
+              group: ['@nestjs/*', '@keelson/*/nest', './nest', './nest/*'],
+              message: "Keep this lib's core free of Nest: Nest code belongs in its nest/ entry.",
+            },
           ],
         },
       ],

@@ -13,11 +13,18 @@ node_modules/.bin/tsc -p tsconfig.build.json
 find apps libs -path '*/src/*' -name '*.proto' | while read -r file; do
   mkdir -p "dist/$(dirname "$file")" && cp "$file" "dist/$file"
 done
-for lib in libs/*/; do
-  name=$(basename "$lib")
-  [ -f "dist/libs/$name/src/index.js" ] || continue
-  mkdir -p "dist/node_modules/@keelson/$name"
-  printf "module.exports = require('../../../libs/%s/src/index.js');\n" "$name" \
-    >"dist/node_modules/@keelson/$name/index.js"
-done
+# One package per alias in tsconfig.base.json, so a lib's second entry (`@keelson/messaging/nest`)
+# resolves as its main one does; aliases whose lib is not compiled (test helpers) are skipped.
+node -e '
+  const fs = require("node:fs");
+  const path = require("node:path");
+  for (const [alias, [target]] of Object.entries(require("./tsconfig.base.json").compilerOptions.paths)) {
+    const compiled = path.join("dist", target.replace(/\.ts$/, ".js"));
+    if (!fs.existsSync(compiled)) continue;
+    const dir = path.join("dist/node_modules", alias);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "index.js"),
+      `module.exports = require(${JSON.stringify(path.relative(dir, compiled))});\n`);
+  }
+'
 echo "[build] compiled apps and libs to dist/" >&2

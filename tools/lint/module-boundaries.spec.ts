@@ -75,4 +75,25 @@ describe('module boundaries', () => {
       ),
     ).toEqual([]);
   });
+
+  it('allows the Nest adapters through their own public entry', () => {
+    expect(
+      lintAs(
+        'apps/ingestion/src/probe.ts',
+        "import { MessagingModule } from '@keelson/messaging/nest';\n" +
+          "import { KeelsonConfigModule } from '@keelson/config/nest';\n" +
+          'export const x = [MessagingModule, KeelsonConfigModule];\n',
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['libs/messaging/src/probe.ts', "import { Module } from '@nestjs/common';"],
+    ['libs/messaging/src/probe.ts', "import { MessagingModule as Module } from './nest';"],
+    ['libs/config/src/probe.ts', "import { MESSAGING as Module } from '@keelson/messaging/nest';"],
+  ])('keeps Nest out of the core of %s (%s)', (file, line) => {
+    expect(lintAs(file, `${line}\nexport const x = Module;\n`)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*free of Nest/),
+    ]);
+  });
 });

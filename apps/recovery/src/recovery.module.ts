@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Connection } from 'mongoose';
-import { KeelsonConfigModule } from '@keelson/config';
-import { MessagingModule, type Messaging } from '@keelson/messaging';
+import { KeelsonConfigModule } from '@keelson/config/nest';
+import { type Messaging } from '@keelson/messaging';
+import { MessagingModule } from '@keelson/messaging/nest';
 import {
   AlertRepository,
   ApiKeyRepository,

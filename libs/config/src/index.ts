@@ -1,4 +1,3 @@
 export * from './common-settings';
-export * from './config.module';
 export * from './define-config';
 export * from './settings';

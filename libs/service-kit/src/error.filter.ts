@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
-import { RpcPassThroughFilter } from '@keelson/messaging';
+import { RpcPassThroughFilter } from '@keelson/messaging/nest';
 import { ApiError } from './api-error';
 
 /**

@@ -1,16 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { MicroBatcher, type MessageContext } from '@keelson/messaging';
 import type { CloudEvent, EventData, IngestRecords } from '@keelson/schemas';
 import type { IngestionConfig } from '../config';
-import {
-  DependencyUnavailableError,
-  RecordIngestor,
-  UnknownDatasetError,
-  type Arrival,
-  type IngestGroup,
-} from './record-ingestor.service';
+import { DependencyUnavailableError, UnknownDatasetError } from './dependency-guard';
+import type { Arrival, IngestGroup } from './ingest.types';
+import { RecordIngestor } from './record-ingestor.service';
 
 /**
  * Records published straight onto `ingest.<dataset>`: the same pipeline as HTTP. Messages are

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { uuidv7 } from '@keelson/schemas';
 import {
   ApiError,
@@ -8,12 +8,9 @@ import {
   type AuthenticatedRequest,
 } from '@keelson/service-kit';
 import type { IngestionConfig } from '../config';
-import {
-  DependencyUnavailableError,
-  RecordIngestor,
-  UnknownDatasetError,
-  type IngestReport,
-} from './record-ingestor.service';
+import { DependencyUnavailableError, UnknownDatasetError } from './dependency-guard';
+import type { IngestReport } from './ingest.types';
+import { RecordIngestor } from './record-ingestor.service';
 
 @Controller('v1/datasets/:name/records')
 export class RecordsController {

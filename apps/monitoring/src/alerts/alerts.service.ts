@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { EventPublisher } from '@keelson/messaging';
 import { AlertRepository, type AlertRecord } from '@keelson/persistence';
 import type { MonitoringConfig } from '../config';

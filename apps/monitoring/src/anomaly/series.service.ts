@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { ContextualDetector, type AnomalyDetector, type NodeBeat } from '@keelson/detection';
 import { AlertsService } from '../alerts/alerts.service';
 import type { MonitoringConfig } from '../config';

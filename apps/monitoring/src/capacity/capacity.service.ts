@@ -5,9 +5,10 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { CapacityWatch } from '@keelson/detection';
-import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { CATALOGUE } from '@keelson/schemas';
 import { AlertsService } from '../alerts/alerts.service';
 import { SeriesService } from '../anomaly/series.service';

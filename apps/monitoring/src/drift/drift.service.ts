@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { DriftWindow, evaluateDrift, type DriftVerdict } from '@keelson/detection';
 import { DriftReferenceRepository } from '@keelson/persistence';
 import type { DriftReference, EventData, PredictionSampled } from '@keelson/schemas';

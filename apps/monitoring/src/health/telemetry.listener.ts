@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { Kvm, KvWatchInclude } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
-import { decodeJson, MESSAGING, type Messaging } from '@keelson/messaging';
+import { decodeJson, type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { GatewayHeartbeat, NodeHeartbeat } from '@keelson/schemas';
 import { monitoringMetrics } from '../metrics/monitoring-metrics';
 import { SeriesService } from '../anomaly/series.service';

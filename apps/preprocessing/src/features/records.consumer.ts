@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { MicroBatcher } from '@keelson/messaging';
 import type { CloudEvent, EventData, RecordsValidated } from '@keelson/schemas';
 import type { PreprocessingConfig } from '../config';

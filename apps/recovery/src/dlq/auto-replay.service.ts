@@ -5,8 +5,9 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
-import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { APP_CONFIG } from '@keelson/config/nest';
+import { type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import type { DlqGroup } from '@keelson/persistence';
 import type { RecoveryConfig } from '../config';
 import { LeadershipService } from '../leadership/leadership.service';

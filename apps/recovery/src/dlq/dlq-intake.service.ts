@@ -9,10 +9,10 @@ import {
   ConsumerRunner,
   DeadLetterPublisher,
   EventPublisher,
-  MESSAGING,
   openPayloadStore,
   type Messaging,
 } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { consumerSpec, type CloudEvent, type DeadLettered, type EventData } from '@keelson/schemas';
 import { LeadershipService } from '../leadership/leadership.service';
 import { DlqStore } from './dlq-store.service';

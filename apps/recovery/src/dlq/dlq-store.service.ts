@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { dlqGroupId, errorFingerprint } from '@keelson/healing';
 import {
   DEAD_LETTER_STATES,

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import {
   ApiError,
   parseJsonBody,

@@ -6,7 +6,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { EventPublisher, MESSAGING, type Messaging } from '@keelson/messaging';
+import { EventPublisher, type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { ReplayTaskRepository, type DeadLetterFilter, type ReplayTask } from '@keelson/persistence';
 import { uuidv7 } from '@keelson/schemas';
 import { AuditService } from '../audit/audit.service';

@@ -6,8 +6,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Kvm } from '@nats-io/kv';
-import { APP_CONFIG } from '@keelson/config';
-import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { APP_CONFIG } from '@keelson/config/nest';
+import { type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import type { RecoveryConfig } from '../config';
 import { Lease } from './lease';
 

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import {
   DEFAULT_HEALING_SETTINGS,
   planRouting,
@@ -14,7 +14,8 @@ import {
   type PoolVerdict,
   type RoutingAction,
 } from '@keelson/healing';
-import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import type { RoutingValue } from '@keelson/schemas';
 import { RecoveryAlerts } from '../alerts/recovery-alerts.service';
 import { AuditService } from '../audit/audit.service';

@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { FeatureRowRepository } from '@keelson/persistence';
 import {
   deterministicUuidv7,

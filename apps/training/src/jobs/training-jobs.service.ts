@@ -5,7 +5,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { EventPublisher } from '@keelson/messaging';
 import { TrainingJobRepository, type TrainingJob } from '@keelson/persistence';
 import { TrainingFailed, TrainingRequested, uuidv7, type EventData } from '@keelson/schemas';

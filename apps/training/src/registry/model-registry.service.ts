@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { EventPublisher, MESSAGING, type Messaging } from '@keelson/messaging';
+import { EventPublisher, type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { ModelVersionRepository, type ModelStage, type ModelVersion } from '@keelson/persistence';
 import { ModelPromoted, ModelRegistered, ModelRetired } from '@keelson/schemas';
 import { ApiError } from '@keelson/service-kit';

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG } from '@keelson/config';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { ApiKeyRepository, type ApiKey, type ApiScope } from '@keelson/persistence';
 import { ApiError } from '../api-error';
 import { AccessDenied, ApiKeyAuthorizer, presentedKey } from './api-key-authorizer';
