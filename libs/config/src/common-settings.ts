@@ -32,6 +32,24 @@ export const mongoSettings = () => ({
   }),
   /** Index builds are explicit outside development; see libs/persistence. */
   autoIndex: env.boolean('MONGO_AUTO_INDEX', { default: false }),
+  /** Bounds on database calls, so a hung database fails them (libs/persistence `MongoTimeouts`). */
+  timeouts: {
+    socketMs: env.durationMs('MONGO_SOCKET_TIMEOUT', {
+      default: 60_000,
+      min: 1_000,
+      description: 'a database reply not received within this fails the call',
+    }),
+    connectMs: env.durationMs('MONGO_CONNECT_TIMEOUT', {
+      default: 10_000,
+      min: 500,
+      description: 'opening a connection; a server that misses its heartbeat by this is down',
+    }),
+    waitQueueMs: env.durationMs('MONGO_WAIT_QUEUE_TIMEOUT', {
+      default: 10_000,
+      min: 100,
+      description: 'waiting for a free pooled connection',
+    }),
+  },
 });
 
 export const telemetrySettings = () => ({

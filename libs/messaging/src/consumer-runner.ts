@@ -13,12 +13,9 @@ import {
 import { recordSpanError, withConsumerSpan, type Logger } from '@keelson/tracing';
 import { decodeJson } from './codec';
 import type { DeadLetterFailure, DeadLetterPublisher, DeadLetterReason } from './dead-letter';
-import {
-  TerminalError,
-  uncoveredSubjects,
-  type HandlerBinding,
-  type MessageContext,
-} from './handlers';
+import { failureVerdict } from './failure-verdict';
+import { handlerDeadlineMs, runWithDeadline, type HandlerOutcome } from './handler-deadline';
+import { uncoveredSubjects, type HandlerBinding, type MessageContext } from './handlers';
 
 export interface ConsumerRunnerOptions {
   js: JetStreamClient;
@@ -42,6 +39,8 @@ export interface RunnerStats {
   retried: number;
   deadLettered: number;
   invalid: number;
+  /** Handlers abandoned at their deadline (each also counted as retried or dead-lettered). */
+  timedOut: number;
   inFlight: number;
 }
 
@@ -50,14 +49,22 @@ const validateAnyEnvelope = compileValidator(AnyEnvelope);
 /**
  * Runs a durable pull consumer: bounded concurrency, validation on consume, explicit acks only
  * after the handler's effect is done, `nak` with growing delays on failure, `working()` heartbeats
- * while a handler runs, and dead-lettering on the last allowed delivery.
+ * while a handler runs up to its deadline, and dead-lettering on the last allowed delivery.
  */
 export class ConsumerRunner {
-  readonly stats: RunnerStats = { acked: 0, retried: 0, deadLettered: 0, invalid: 0, inFlight: 0 };
+  readonly stats: RunnerStats = {
+    acked: 0,
+    retried: 0,
+    deadLettered: 0,
+    invalid: 0,
+    timedOut: 0,
+    inFlight: 0,
+  };
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly concurrency: number;
+  private readonly deadlineMs: number;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     const missing = uncoveredSubjects(options.consumer.filterSubjects, options.handlers);
@@ -67,6 +74,7 @@ export class ConsumerRunner {
       );
     }
     this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.deadlineMs = handlerDeadlineMs(options.consumer);
   }
 
   get name(): string {
@@ -90,7 +98,10 @@ export class ConsumerRunner {
     );
   }
 
-  /** Stops pulling, waits for in-flight handlers to finish and acknowledge, then returns. */
+  /**
+   * Stops pulling, waits for in-flight handlers to finish and acknowledge (at most until their
+   * deadline: a handler abandoned there is not waited for), then returns.
+   */
   async stop(): Promise<void> {
     if (!this.messages) return;
     await this.messages.close();
@@ -133,30 +144,43 @@ export class ConsumerRunner {
       'messaging.nats.delivery_count': msg.info.deliveryCount,
     };
     await withConsumerSpan(msg.subject, msg.headers, attributes, async () => {
+      // Once the runner has given its verdict, nothing the handler does may touch the message:
+      // a working() from a handler abandoned at its deadline would hold the retry back.
+      let decided = false;
+      const context = this.contextFor(msg, () => decided);
       const heartbeat = setInterval(
         () => msg.working(),
         Math.max(100, Math.floor(this.options.consumer.ackWaitMs / 3)),
       );
-      try {
-        await binding.handle(event as CloudEvent<never>, this.contextFor(msg));
+      const outcome = await runWithDeadline(
+        () => binding.handle(event as CloudEvent<never>, context),
+        this.deadlineMs,
+      );
+      decided = true;
+      clearInterval(heartbeat);
+      if (outcome.status === 'done') {
         msg.ack();
         this.stats.acked++;
-      } catch (error) {
-        recordSpanError(error);
-        await this.onFailure(msg, error);
-      } finally {
-        clearInterval(heartbeat);
+        return;
       }
+      recordSpanError(outcome.error);
+      if (outcome.status === 'timed-out') {
+        this.stats.timedOut++;
+        void outcome.late.then((late) => this.onLate(msg, late));
+      }
+      await this.onFailure(msg, outcome.error);
     });
   }
 
-  private contextFor(msg: JsMsg): MessageContext {
+  private contextFor(msg: JsMsg, decided: () => boolean): MessageContext {
     return {
       subject: msg.subject,
       streamSequence: msg.info.streamSequence,
       deliveryCount: msg.info.deliveryCount,
       headers: msg.headers,
-      working: () => msg.working(),
+      working: () => {
+        if (!decided()) msg.working();
+      },
     };
   }
 
@@ -170,18 +194,29 @@ export class ConsumerRunner {
       deliveries,
       err: message,
     };
-    const maxDeliver = this.options.consumer.maxDeliver;
-    const terminal = error instanceof TerminalError;
-    if (terminal || (maxDeliver > 0 && deliveries >= maxDeliver)) {
+    const verdict = failureVerdict(this.options.consumer, deliveries, error);
+    if (verdict.action === 'dead-letter') {
       this.options.logger?.error(log, 'handler failed for the last time; dead-lettering');
-      await this.deadLetter(msg, 'handler-failed', message, terminal ? 'terminal' : 'exhausted');
+      await this.deadLetter(msg, verdict.reason, message, verdict.failure);
       return;
     }
-    const backoff = this.options.consumer.retryBackoffMs;
-    const delay = backoff[Math.min(deliveries - 1, backoff.length - 1)];
-    this.options.logger?.warn({ ...log, retryInMs: delay }, 'handler failed; will retry');
-    msg.nak(delay);
+    this.options.logger?.warn({ ...log, retryInMs: verdict.delayMs }, 'handler failed; will retry');
+    msg.nak(verdict.delayMs);
     this.stats.retried++;
+  }
+
+  /** A handler abandoned at its deadline finished after all; its message was already decided. */
+  private onLate(msg: JsMsg, outcome: HandlerOutcome): void {
+    this.options.logger?.warn(
+      {
+        consumer: this.name,
+        seq: msg.info.streamSequence,
+        deliveries: msg.info.deliveryCount,
+        outcome: outcome.status,
+        ...(outcome.status === 'failed' && { err: (outcome.error as Error)?.message }),
+      },
+      'handler finished after its deadline; result ignored',
+    );
   }
 
   /** An event that can never be handled as sent: kept in the DLQ with its reasons, never retried. */

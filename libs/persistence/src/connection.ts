@@ -1,12 +1,39 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '@keelson/tracing';
 
+/**
+ * Bounds on every database call, so a database that stops answering (a hung process, a network
+ * partition that drops packets) makes calls fail instead of waiting forever.
+ */
+export interface MongoTimeouts {
+  /**
+   * A reply that has not come this long after a request fails the call and closes its connection.
+   * Long enough for the slowest legitimate round trip: an index build at start-up, the first batch
+   * of a training window sorted by FerretDB.
+   */
+  socketMs: number;
+  /**
+   * Opening a connection, and the driver's heartbeat to the server: a server that does not answer
+   * its heartbeat within this is marked down and the calls waiting on it are interrupted.
+   */
+  connectMs: number;
+  /** Waiting for a pooled connection while all are busy (on a hung server they all are). */
+  waitQueueMs: number;
+}
+
+export const DEFAULT_MONGO_TIMEOUTS: MongoTimeouts = {
+  socketMs: 60_000,
+  connectMs: 10_000,
+  waitQueueMs: 10_000,
+};
+
 export interface MongoOptions {
   url: string;
   /** Build declared indexes automatically; on in development only (index builds lock collections). */
   autoIndex?: boolean;
   /** Give up connecting after this long (default 60 s); the process then exits and is restarted. */
   connectDeadlineMs?: number;
+  timeouts?: Partial<MongoTimeouts>;
   logger?: Logger;
 }
 
@@ -16,6 +43,7 @@ export interface MongoOptions {
  */
 export async function connectMongo(options: MongoOptions): Promise<Connection> {
   const deadline = Date.now() + (options.connectDeadlineMs ?? 60_000);
+  const timeouts = { ...DEFAULT_MONGO_TIMEOUTS, ...options.timeouts };
   let wait = 250;
   for (let attempt = 1; ; attempt++) {
     const connection = mongoose.createConnection(options.url, {
@@ -27,6 +55,12 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
       maxPoolSize: 20,
       // Notice a restarted database within seconds, not the driver's default 10 s.
       heartbeatFrequencyMS: 2_000,
+      socketTimeoutMS: timeouts.socketMs,
+      connectTimeoutMS: timeouts.connectMs,
+      waitQueueTimeoutMS: timeouts.waitQueueMs,
+      // No client-side operation timeout (the driver's `timeoutMS`): it is experimental in driver
+      // 6, and it bounds a cursor's whole lifetime, which would cut a long training read short.
+      // mongoose's maxTimeMS is enforced by the server, so it cannot help against a hung one.
     });
     try {
       await connection.asPromise();

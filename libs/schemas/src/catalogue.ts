@@ -41,6 +41,12 @@ export interface ConsumerSpec {
   maxDeliver: number;
   /** A handler that neither acks nor sends `working()` within this time is presumed dead. */
   ackWaitMs: number;
+  /**
+   * How long a live handler may run before the runner stops its `working()` heartbeats and
+   * retries the message (dead-letters it on the last delivery), so a handler stuck on a hung
+   * dependency cannot hold its message forever. Default: 30 s or `ackWaitMs`, whichever is longer.
+   */
+  handlerDeadlineMs?: number;
   /** Delay before each redelivery after a failure; the last value repeats. */
   retryBackoffMs: number[];
   /** Unacknowledged messages in flight across all instances; bounds memory and redelivery storms. */
@@ -198,6 +204,9 @@ export const CONSUMERS: readonly ConsumerSpec[] = [
     filterSubjects: ['training.requested'],
     description: 'start training jobs',
     ackWaitMs: 30_000,
+    // A job trains for minutes and its own lease tells a lost worker; the deadline only catches
+    // a job that hangs outright.
+    handlerDeadlineMs: 2 * HOUR,
   }),
   consumer({
     stream: 'ML',

@@ -1,8 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../define-event';
 
+/**
+ * Why the last delivery ended the message's life. `handler-failed`: the handler threw.
+ * `handler-timeout`: it was still running at its consumer's `handlerDeadlineMs` (a hung
+ * dependency, say). `max-deliveries`: its process died without a verdict. `invalid-event`: the
+ * message could never be handled as sent.
+ */
 export const DeadLetterReason = Type.Union([
   Type.Literal('handler-failed'),
+  Type.Literal('handler-timeout'),
   Type.Literal('max-deliveries'),
   Type.Literal('invalid-event'),
 ]);
