@@ -3,7 +3,14 @@ import type { Server } from '@grpc/grpc-js';
 import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/inference';
 import { connectNats, EventPublisher, provision } from '@keelson/messaging';
 import { CATALOGUE } from '@keelson/schemas';
-import { createHttpApp, localUrl, type RunningService } from '@keelson/service-kit';
+import {
+  closeConnectionsWhile,
+  createHttpApp,
+  localUrl,
+  settleMs,
+  type CloseOptions,
+  type RunningService,
+} from '@keelson/service-kit';
 import { createLogger, type Logger } from '@keelson/tracing';
 import { NodeTelemetry } from './cluster/node-telemetry';
 import { registerDrillRoutes } from './drill/drill-routes';
@@ -63,17 +70,29 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   const handler = new NodeInferenceHandler(store, routing, sampler, config.heartbeatMs, faults);
   nodeMetrics.reportLoads(() => store.versionLoads());
 
+  let draining = false;
   const app = await createHttpApp(PredictionModule as never, logger, {
     bodyLimit: config.http.maxBodyBytes,
-    listener: (fastify) =>
-      inferenceRequestListener(handler, { bodyLimit: config.http.maxBodyBytes }, fastify),
+    listener: (fastify) => {
+      const inference = inferenceRequestListener(
+        handler,
+        { bodyLimit: config.http.maxBodyBytes },
+        fastify,
+      );
+      // The data plane skips Fastify's hooks, so it says `Connection: close` while draining itself.
+      return (req, res) => {
+        if (draining) res.setHeader('connection', 'close');
+        inference(req, res);
+      };
+    },
   });
+  closeConnectionsWhile(app, () => draining);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.get('/health/live', async () => ({ status: 'live' }));
   fastify.get('/health/ready', async (_req, reply) => {
-    const ready = handler.serverReady();
+    const ready = !draining && handler.serverReady();
     return reply.status(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not ready',
+      status: draining ? 'draining' : ready ? 'ready' : 'not ready',
       routing: routing.state,
       ...(routing.why ? { reason: routing.why } : {}),
       models: store.loaded(),
@@ -112,10 +131,20 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
     url,
     grpcAddress,
     store,
-    async close() {
-      await telemetry.stop(); // out of the pool first, so the gateway stops sending
-      await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
-      await app.close();
+    /**
+     * Readiness fails and the node leaves the `nodes` bucket (the gateway drops it from its pool at
+     * once and lets its calls in flight finish); after the settle pause, which lets the gateways
+     * and load balancers catch up, both ports stop taking connections and the calls still running
+     * finish; the models and NATS go last. The grace bounds the whole (runService).
+     */
+    async close(options: CloseOptions = {}) {
+      draining = true;
+      await telemetry.stop();
+      await new Promise((resolve) => setTimeout(resolve, settleMs(options.graceMs ?? 10_000)));
+      await Promise.all([
+        new Promise<void>((resolve) => grpc.tryShutdown(() => resolve())),
+        app.close(),
+      ]);
       routing.stop();
       await sampler.stop();
       await store.close();

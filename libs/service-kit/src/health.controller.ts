@@ -1,13 +1,20 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { MESSAGING, type Messaging } from '@keelson/messaging';
+import { type Messaging } from '@keelson/messaging';
+import { MESSAGING } from '@keelson/messaging/nest';
 import { Public } from './auth/api-key.guard';
 import { DatabaseHealth } from './database-health.service';
 
-/** Liveness answers while the process runs; readiness only when the database and NATS answer. */
+/**
+ * Liveness answers while the process runs; readiness only when the database and NATS answer, and
+ * never again once the service has begun to shut down (`drain`), so traffic leaves it before its
+ * port closes.
+ */
 @Public()
 @Controller('health')
 export class HealthController {
+  private draining = false;
+
   constructor(
     private readonly database: DatabaseHealth,
     @Inject(MESSAGING) private readonly messaging: Messaging,
@@ -18,8 +25,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** The service is leaving (SIGTERM): readiness fails from now on. */
+  drain(): void {
+    this.draining = true;
+  }
+
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (this.draining) {
+      void reply.status(503);
+      return { status: 'draining', checks: {} };
+    }
     const database = await this.database.check();
     const nats = this.messaging.connected();
     const ready = database && nats;

@@ -3,21 +3,24 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
 import type { Connection } from 'mongoose';
+import { env } from '@keelson/config';
 import {
   connectNats,
   DeadLetterPublisher,
   DeadLetterSweeper,
   EventPublisher,
-  JetStreamTransport,
   openPayloadStore,
   provision,
   type Messaging,
 } from '@keelson/messaging';
-import { connectMongo } from '@keelson/persistence';
+import { JetStreamTransport } from '@keelson/messaging/nest';
+import { connectMongo, type MongoTimeouts } from '@keelson/persistence';
 import { CATALOGUE, type ConsumerSpec } from '@keelson/schemas';
 import { createLogger, PinoNestLogger, type Logger } from '@keelson/tracing';
 import { DatabaseHealth } from './database-health.service';
 import { ErrorFilter } from './error.filter';
+import { HealthController } from './health.controller';
+import { answerMethodNotAllowed } from './method-not-allowed';
 import { ServiceHeartbeats } from './service-heartbeat';
 
 /** How often a service says it is there (recovery judges a consumer's service by it). */
@@ -25,7 +28,7 @@ const SERVICE_HEARTBEAT_MS = 2_000;
 
 export interface InfrastructureSettings {
   nats: { url: string; user: string; password: string; replicas: number };
-  mongo: { url: string; autoIndex: boolean };
+  mongo: { url: string; autoIndex: boolean; timeouts?: Partial<MongoTimeouts> };
 }
 
 /**
@@ -49,9 +52,47 @@ export async function connectInfrastructure(
   const connection = await connectMongo({
     url: settings.mongo.url,
     autoIndex: settings.mongo.autoIndex,
+    ...(settings.mongo.timeouts && { timeouts: settings.mongo.timeouts }),
     logger,
   });
   return { messaging, connection };
+}
+
+/**
+ * How long a leaving service keeps serving after it has said it is going (readiness 503, out of
+ * the pool), so that whoever routes to it (the gateway's watch: milliseconds; a load balancer's
+ * readiness probe: a period or two) stops sending before its port closes: a request sent then is
+ * served, not refused mid-way. A tenth of the grace, at most a second.
+ */
+export const settleMs = (graceMs: number) => Math.min(1_000, Math.floor(graceMs / 10));
+
+/** Shutdown: SHUTDOWN_GRACE, the most a SIGTERM may take before the process gives up and exits. */
+const DEFAULT_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE = env.durationMs('SHUTDOWN_GRACE', {
+  default: DEFAULT_GRACE_MS,
+  min: 100,
+  description: 'how long a service may take to finish in-flight work after SIGTERM',
+});
+
+export interface CloseOptions {
+  /** The shutdown's whole budget (SHUTDOWN_GRACE); the settle pause is a tenth of it. */
+  graceMs?: number;
+}
+
+/**
+ * Answers every response with `Connection: close` once `draining()`: a client that keeps
+ * connections alive opens a new one for its next request, which the closed port then refuses
+ * cleanly, instead of sending on an idle socket the server is closing (ECONNRESET, which leaves a
+ * producer unsure whether its batch landed).
+ */
+export function closeConnectionsWhile(app: NestFastifyApplication, draining: () => boolean): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_req, reply, done) => {
+      if (draining()) void reply.header('connection', 'close');
+      done();
+    });
 }
 
 /** Fastify's default keep-alive timeout, kept when a service supplies its own server. */
@@ -89,6 +130,7 @@ export async function createHttpApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  answerMethodNotAllowed(fastify); // before Nest adds its routes at init
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser(
     ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'],
@@ -118,6 +160,15 @@ export async function startDeadLetterSweeper(
   return sweeper;
 }
 
+/** The app's readiness controller, if it serves the kit's one. */
+function healthOf(app: NestFastifyApplication): HealthController | undefined {
+  try {
+    return app.get(HealthController, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
 export const localUrl = async (app: NestFastifyApplication) =>
   (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
@@ -143,7 +194,8 @@ export interface ServiceOptions {
 export interface RunningService {
   app: NestFastifyApplication;
   url: string;
-  close(): Promise<void>;
+  /** The graceful shutdown (see startService); resolves once everything is closed. */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /**
@@ -159,6 +211,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     bodyLimit: options.bodyLimit,
   });
   options.configure?.(app);
+  let draining = false;
+  closeConnectionsWhile(app, () => draining);
   for (const repository of options.repositories)
     await (app.get(repository) as { ensureIndexes(): Promise<void> }).ensureIndexes();
 
@@ -170,7 +224,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-  app.get(DatabaseHealth).onChange((up) => (up ? transport.resume() : transport.pause()));
+  // A database that comes back while the service drains must not start the consumers again.
+  app.get(DatabaseHealth).onChange((up) => {
+    if (draining) return;
+    void (up ? transport.resume() : transport.pause());
+  });
 
   const sweeper = await startDeadLetterSweeper(messaging, source, logger);
   await app.startAllMicroservices();
@@ -185,6 +243,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     checks: () => ({
       database: database.up,
       nats: messaging.connected(),
+      draining,
     }),
   });
   heartbeats.start();
@@ -192,10 +251,22 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   return {
     app,
     url,
-    async close() {
-      heartbeats.stop();
-      await sweeper.stop();
+    /**
+     * Readiness fails and the last heartbeat says not ready (recovery stops counting on this
+     * instance); the consumers stop pulling while their in-flight messages finish and are acked;
+     * after the settle pause the HTTP server closes (in-flight requests are answered, new
+     * connections refused), Nest's shutdown hooks run (training gives its job back), and NATS and
+     * the database close last, so nothing in flight loses them.
+     */
+    async close(closeOptions: CloseOptions = {}) {
+      const graceMs = closeOptions.graceMs ?? DEFAULT_GRACE_MS;
+      draining = true;
+      healthOf(app)?.drain();
+      const leaving = heartbeats.leave();
+      const stopping = Promise.all([transport.pause(), sweeper.stop()]);
+      await new Promise((resolve) => setTimeout(resolve, settleMs(graceMs)));
       await app.close();
+      await Promise.all([stopping, leaving]);
       await connection.close();
       await messaging.drain();
     },
@@ -204,22 +275,46 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
 /**
  * The body of every service's main.ts: start, stop cleanly on SIGTERM or SIGINT (finishing in-flight
- * work, then flushing traces), and exit non-zero with the reason if start-up fails.
+ * work, then flushing traces) and exit 0, and exit non-zero with the reason if start-up fails or
+ * the shutdown outlives SHUTDOWN_GRACE (what was still in flight is redelivered or retried: nothing
+ * was acknowledged before its effect was durable). A second signal ends the process at once.
  */
 export function runService(
   name: string,
   start: () => Promise<RunningService>,
   tracing: { shutdown(): Promise<void> },
 ): void {
+  const grace = SHUTDOWN_GRACE.read(process.env);
+  if (!grace.ok) {
+    process.stderr.write(`${name} failed to start: SHUTDOWN_GRACE ${grace.reason}\n`);
+    process.exit(1);
+  }
+  const graceMs = grace.value;
   start().then(
     (running) => {
-      const stop = async () => {
-        await running.close();
-        await tracing.shutdown();
+      const stop = async (signal: string) => {
+        const began = Date.now();
+        const overdue = setTimeout(() => {
+          process.stderr.write(`${name}: ${signal} shutdown outlived its grace of ${graceMs} ms\n`);
+          process.exit(1);
+        }, graceMs);
+        overdue.unref();
+        try {
+          await running.close({ graceMs });
+        } catch (error) {
+          process.stderr.write(`${name}: shutdown failed: ${(error as Error).message}\n`);
+          process.exit(1);
+        }
+        // Traces are worth a moment, not the grace: the exporter may be unreachable.
+        const left = Math.max(0, graceMs - (Date.now() - began));
+        await Promise.race([
+          tracing.shutdown().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, left).unref()),
+        ]);
         process.exit(0);
       };
-      process.once('SIGTERM', () => void stop());
-      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT'));
     },
     (error: Error) => {
       process.stderr.write(`${name} failed to start: ${error.message}\n`);

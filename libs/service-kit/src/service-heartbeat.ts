@@ -6,8 +6,8 @@ export interface ServiceHeartbeatOptions {
   instanceId: string;
   consumers: readonly ConsumerSpec[];
   intervalMs: number;
-  /** Readiness as the service's own /health/ready tells it. */
-  checks(): { database: boolean; nats: boolean };
+  /** Readiness as the service's own /health/ready tells it; a draining instance is not ready. */
+  checks(): { database: boolean; nats: boolean; draining?: boolean };
 }
 
 /**
@@ -35,8 +35,17 @@ export class ServiceHeartbeats {
     clearInterval(this.timer);
   }
 
+  /**
+   * Stops, after one last beat saying not ready (the checks say draining): recovery stops counting
+   * on a leaving instance at once instead of after its silence. Best effort, like every beat.
+   */
+  async leave(): Promise<void> {
+    this.stop();
+    await this.beat().catch(() => undefined);
+  }
+
   private async beat(): Promise<void> {
-    const { database, nats } = this.options.checks();
+    const { database, nats, draining } = this.options.checks();
     await this.publisher.publish(
       ServiceHeartbeat,
       {
@@ -45,7 +54,7 @@ export class ServiceHeartbeats {
         startedAt: this.startedAt,
         sentAt: new Date().toISOString(),
         intervalMs: this.options.intervalMs,
-        ready: database && nats,
+        ready: database && nats && !draining,
         checks: { database: database ? 'up' : 'down', nats: nats ? 'up' : 'down' },
         consumers: this.options.consumers.map((c) => ({ stream: c.stream, durable: c.durable })),
       },

@@ -22,6 +22,8 @@ export type HeartbeatFigures = Omit<
 export class NodeTelemetry {
   private timer?: NodeJS.Timeout;
   private kv?: KV;
+  /** The beat being sent: a clean stop waits for it, or its write would put the node back. */
+  private beating?: Promise<void>;
   private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly startedAt = new Date().toISOString();
 
@@ -38,7 +40,13 @@ export class NodeTelemetry {
     this.kv = await new Kvm(this.messaging.js).open('nodes');
     this.lag.enable();
     await this.beat();
-    this.timer = setInterval(() => void this.beat().catch(this.onError), this.intervalMs);
+    this.timer = setInterval(() => {
+      const beat = this.beat().catch(this.onError);
+      this.beating = beat;
+      void beat.finally(() => {
+        if (this.beating === beat) this.beating = undefined;
+      });
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -79,6 +87,7 @@ export class NodeTelemetry {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.lag.disable();
+    await this.beating;
     await this.kv?.delete(this.nodeId).catch(() => undefined);
   }
 }

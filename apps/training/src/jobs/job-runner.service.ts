@@ -1,5 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '@keelson/config';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_CONFIG } from '@keelson/config/nest';
 import { EventPublisher, TerminalError } from '@keelson/messaging';
 import {
   exportOnnx,
@@ -35,6 +41,13 @@ const JOBS = counter('keelson_training_jobs_total', 'Training jobs finished, by 
 /** Why a job cannot succeed however often it is retried: it fails at once. */
 class JobRejected extends TerminalError {}
 
+/** The service is shutting down: the job goes back to the queue (the message is nak'ed). */
+class ShuttingDown extends Error {
+  constructor(jobId: string) {
+    super(`training is shutting down; job ${jobId} goes back to the queue`);
+  }
+}
+
 /**
  * Runs one training job end to end: read the window, apply the newest transform, hold out a
  * stratified test split, train in a worker thread (progress on `training.progress`), score on the
@@ -42,8 +55,10 @@ class JobRejected extends TerminalError {}
  * production on the same holdout rows. The job document tells its status at every step.
  */
 @Injectable()
-export class JobRunner implements OnApplicationShutdown {
+export class JobRunner implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(JobRunner.name);
+  /** Set on shutdown: no job starts, and the running one is given back. */
+  private stopping = false;
   private readonly running = new Set<TrainingRunHandle>();
   private readonly writes = new Map<string, Promise<void>>();
 
@@ -62,6 +77,7 @@ export class JobRunner implements OnApplicationShutdown {
    */
   async run(job: TrainingJob, attempt: number): Promise<void> {
     if (job.status === 'succeeded' || job.status === 'failed') return; // a repeated delivery
+    if (this.stopping) throw new ShuttingDown(job._id); // left to another instance
     const lease = Date.now() - this.config.jobs.leaseMs;
     if (job.status === 'running' && job.heartbeatAt && job.heartbeatAt.getTime() > lease) return; // held elsewhere
     if (attempt > this.config.jobs.maxAttempts) {
@@ -100,6 +116,13 @@ export class JobRunner implements OnApplicationShutdown {
       });
       JOBS.inc({ outcome: 'succeeded' });
     } catch (error) {
+      if (this.stopping && !(error instanceof TerminalError)) {
+        // Cut short by the shutdown, not failed: queued again for whoever takes the message next,
+        // with no failure recorded or announced.
+        this.logger.warn(`job ${job._id} attempt ${attempt} given back: the service is stopping`);
+        await this.write(job._id, { status: 'queued' }).catch(() => undefined);
+        throw new ShuttingDown(job._id);
+      }
       const message = (error as Error).message;
       const willRetry = !(error instanceof TerminalError) && attempt < this.config.jobs.maxAttempts;
       this.logger.warn(`job ${job._id} attempt ${attempt} failed: ${message}`);
@@ -139,6 +162,7 @@ export class JobRunner implements OnApplicationShutdown {
     });
     const trainX = takeRows(data.x, data.width, split.train);
     const trainY = takeRows(data.y, 1, split.train);
+    if (this.stopping) throw new ShuttingDown(job._id); // the shutdown came while reading
     const handle = trainInWorker(
       {
         x: trainX,
@@ -247,8 +271,17 @@ export class JobRunner implements OnApplicationShutdown {
     return next;
   }
 
+  /**
+   * Before the consumers are closed (which waits for their handlers): a job can run for many
+   * minutes, so instead of holding the shutdown for it the worker is stopped, the job marked
+   * queued and its message nak'ed, and another instance (or this one restarted) runs it again.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.running].map((h) => h.cancel()));
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    // The job's message is not acked: JetStream redelivers it, and the job runs again.
     await Promise.all([...this.running].map((h) => h.cancel()));
   }
 }
