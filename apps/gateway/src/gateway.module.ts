@@ -1,14 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { MetricsController } from '@keelson/service-kit';
+import { MetricsController, openApiController } from '@keelson/service-kit';
 import {
   GatewayHealthController,
   READINESS,
   type ReadinessChecks,
 } from './health/gateway-health.controller';
+import { gatewayOpenApi } from './http/openapi';
 
 /**
- * The Nest side of the gateway is small on purpose: health and metrics. The `/v2` data plane is
- * registered straight on Fastify (see bootstrap.ts), where a request costs no more than the
+ * The Nest side of the gateway is small on purpose: health, metrics and the OpenAPI document. The `/v2` data plane is
+ * registered straight on Fastify (see http-server.startup.ts), where a request costs no more than the
  * protocol needs.
  */
 @Module({})
@@ -16,7 +17,7 @@ export class GatewayModule {
   static register(readiness: ReadinessChecks): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [GatewayHealthController, MetricsController],
+      controllers: [GatewayHealthController, MetricsController, openApiController(gatewayOpenApi)],
       providers: [{ provide: READINESS, useValue: readiness }],
     };
   }

@@ -10,6 +10,7 @@ export * from './grpc/inference-service';
 export * from './grpc/inference-grpc.server';
 export * from './grpc/inference-grpc.client';
 export * from './rest/inference-listener';
+export * from './rest/openapi';
 export * from './engine/engine-errors';
 export {
   DEFAULT_BATCHER_OPTIONS,

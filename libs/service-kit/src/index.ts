@@ -14,3 +14,4 @@ export * from './alerts/nats-alert-sink';
 export * from './service-heartbeat';
 export * from './auth/api-key-authorizer';
 export * from './openapi.controller';
+export * from './method-not-allowed';

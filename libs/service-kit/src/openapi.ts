@@ -58,6 +58,7 @@ export const openApiServicePaths = (metrics: string) => ({
 type Operation = {
   security?: unknown[];
   requestBody?: unknown;
+  parameters?: unknown[];
   responses?: Record<string, unknown>;
 };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -65,11 +66,12 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 /**
  * Adds the answers every route behind a key can give, where a route does not say them itself:
  * 401 (no valid key), 403 (the key lacks the route's scope), 429 (the key's rate), 503 (the
- * database or NATS is unavailable); and 400 wherever a route takes a body. A fuzzer holds the
+ * database or NATS is unavailable); 400 wherever a route takes a body or parameters, 404 where its
+ * path names a resource (and 414: Fastify refuses a path parameter over 100 characters). A fuzzer holds the
  * documents to "every status a route returns is documented".
  */
 export function withCommonResponses<T extends { paths: Record<string, object> }>(doc: T): T {
-  for (const path of Object.values(doc.paths) as Array<Record<string, Operation>>)
+  for (const [url, path] of Object.entries(doc.paths) as Array<[string, Record<string, Operation>]>)
     for (const method of METHODS) {
       const op = path[method];
       if (!op) continue;
@@ -77,7 +79,12 @@ export function withCommonResponses<T extends { paths: Record<string, object> }>
       const add = (status: string, description: string) => {
         responses[status] ??= openApiError(description);
       };
-      if (op.requestBody) add('400', 'the request is invalid: `details` names each field and why');
+      if (op.requestBody || op.parameters?.length || url.includes('{'))
+        add('400', 'the request is invalid: `details` names each field and why');
+      if (url.includes('{')) {
+        add('404', 'no such resource');
+        add('414', 'a path parameter is longer than 100 characters');
+      }
       if (op.security?.length === 0) continue; // public: no key, no key limits
       add('401', 'missing, invalid, revoked or expired API key');
       add('403', "the key lacks this route's scope");

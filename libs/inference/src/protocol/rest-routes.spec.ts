@@ -116,12 +116,13 @@ describe('REST answers', () => {
     expect((result?.body as { error: string }).error).toContain(message);
   });
 
-  it('refuses the wrong method with 405', async () => {
+  it('refuses the wrong method with 405 and the methods it allows', async () => {
     expect(await get('/v2/models/echo/infer')).toEqual({
       status: 405,
       body: { error: '/v2/models/echo/infer accepts POST only' },
+      allow: 'POST',
     });
-    expect((await post('/v2/health/live', {}))?.status).toBe(405);
+    expect(await post('/v2/health/live', {})).toMatchObject({ status: 405, allow: 'GET, HEAD' });
   });
 
   it('hands the deadline to the handler', async () => {

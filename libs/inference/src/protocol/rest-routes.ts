@@ -22,6 +22,8 @@ export interface RestResult {
   status: number;
   /** JSON body; none for health answers, as the spec asks. */
   body?: unknown;
+  /** With a 405: the methods the route answers (HTTP's `Allow`). */
+  allow?: string;
 }
 
 export interface RestRequest {
@@ -130,7 +132,11 @@ export async function handleRestRequest(
   const method = request.method.toUpperCase();
   const expected = route.kind === 'infer' ? 'POST' : 'GET';
   if (method !== expected && !(expected === 'GET' && method === 'HEAD')) {
-    return { status: 405, body: { error: `${request.path} accepts ${expected} only` } };
+    return {
+      status: 405,
+      body: { error: `${request.path} accepts ${expected} only` },
+      allow: expected === 'GET' ? 'GET, HEAD' : 'POST',
+    };
   }
   try {
     switch (route.kind) {

@@ -114,14 +114,16 @@ function readBody(
 
 function reply(res: ServerResponse, method: string | undefined, result: RestResult): void {
   if (res.headersSent || res.destroyed) return;
+  const allow = result.allow !== undefined ? { allow: result.allow } : {};
   if (result.body === undefined) {
-    res.writeHead(result.status, { 'content-length': 0 }).end();
+    res.writeHead(result.status, { 'content-length': 0, ...allow }).end();
     return;
   }
   const json = JSON.stringify(result.body);
   res.writeHead(result.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(json),
+    ...allow,
   });
   res.end(method === 'HEAD' ? undefined : json);
 }
