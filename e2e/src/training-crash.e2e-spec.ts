@@ -1,26 +1,5 @@
-import { join } from 'node:path';
-import {
-  ApiKeyRepository,
-  connectMongo,
-  DatasetRepository,
-  RawRecordRepository,
-  rawRecordId,
-  TransformRepository,
-} from '@keelson/persistence';
-import {
-  apiClient,
-  freePort,
-  runTsProcess,
-  seedChurnDataset,
-  testInfra,
-  uniqueId,
-  waitFor,
-  waitForOk,
-  type TsProcess,
-} from '@keelson/testing';
-import type { Connection } from 'mongoose';
-
-const root = join(__dirname, '../..');
+import { uniqueId, waitFor } from '@keelson/testing';
+import { trainingService } from './support/training-service';
 
 /**
  * kill -9 of the training service in the middle of a job, then restart: the job must not stay
@@ -28,49 +7,13 @@ const root = join(__dirname, '../..');
  * redelivers its request when the ack wait runs out, and the second attempt finishes it.
  */
 describe('kill -9 of training mid-job', () => {
-  const processes: TsProcess[] = [];
-  let connection: Connection;
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-    await connection?.dropDatabase();
-    await connection?.close();
-  });
+  let service: Awaited<ReturnType<typeof trainingService>> | undefined;
+  afterAll(() => service?.close());
 
   it('retries the job on the restarted service and never leaves it running', async () => {
-    const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/training_e2e_${uniqueId()}`);
-    const port = await freePort();
-    const env = {
-      MONGO_URL: mongoUrl,
-      KEELSON_TRACING: 'false',
-      LOG_LEVEL: 'warn',
-      TRAINING_HTTP_PORT: String(port),
-      TRAINING_JOB_LEASE: '3s',
-    };
-    const start = async () => {
-      const p = runTsProcess(join(root, 'dist/apps/training/src/main.js'), env); // as deployed
-      processes.push(p);
-      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
-      return p;
-    };
-
-    connection = await connectMongo({ url: mongoUrl });
-    const { key } = await new ApiKeyRepository(connection).create({
-      name: 'e2e',
-      scopes: ['admin'],
-      ratePerSecond: 1_000,
-      burst: 1_000,
-    });
-    const call = apiClient(() => `http://127.0.0.1:${port}`, key);
-    const dataset = await seedChurnDataset(
-      {
-        datasets: new DatasetRepository(connection),
-        records: new RawRecordRepository(connection),
-        transforms: new TransformRepository(connection),
-        recordId: rawRecordId,
-      },
-      20_000,
-    );
-    let training = await start();
+    service = await trainingService({ TRAINING_JOB_LEASE: '3s' });
+    const { connection, call, dataset } = service;
+    let training = await service.start();
 
     // Long enough to be killed in the middle: many epochs, early stopping out of reach.
     const created = await call('POST', '/v1/training-jobs', {
@@ -92,7 +35,7 @@ describe('kill -9 of training mid-job', () => {
       .findOne({ _id: created.body._id });
     expect(stored?.status).toBe('running'); // as the dead worker left it
 
-    training = await start();
+    training = await service.start();
     const seen = new Set<string>();
     const done = await waitFor(
       'the job to finish on the restarted service',

@@ -1,26 +1,5 @@
-import { join } from 'node:path';
-import {
-  ApiKeyRepository,
-  connectMongo,
-  DatasetRepository,
-  RawRecordRepository,
-  rawRecordId,
-  TransformRepository,
-} from '@keelson/persistence';
-import {
-  apiClient,
-  freePort,
-  runTsProcess,
-  seedChurnDataset,
-  testInfra,
-  uniqueId,
-  waitFor,
-  waitForOk,
-  type TsProcess,
-} from '@keelson/testing';
-import type { Connection } from 'mongoose';
-
-const root = join(__dirname, '../..');
+import { uniqueId, waitFor } from '@keelson/testing';
+import { trainingService } from './support/training-service';
 const GRACE_MS = 10_000;
 
 /**
@@ -29,49 +8,13 @@ const GRACE_MS = 10_000;
  * restarted service runs the job to the end.
  */
 describe('SIGTERM of training mid-job', () => {
-  const processes: TsProcess[] = [];
-  let connection: Connection;
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-    await connection?.dropDatabase();
-    await connection?.close();
-  });
+  let service: Awaited<ReturnType<typeof trainingService>> | undefined;
+  afterAll(() => service?.close());
 
   it('gives the running job back to the queue and exits 0 within the grace', async () => {
-    const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/training_stop_e2e_${uniqueId()}`);
-    const port = await freePort();
-    const env = {
-      MONGO_URL: mongoUrl,
-      KEELSON_TRACING: 'false',
-      LOG_LEVEL: 'warn',
-      TRAINING_HTTP_PORT: String(port),
-      SHUTDOWN_GRACE: `${GRACE_MS}ms`,
-    };
-    const start = async () => {
-      const p = runTsProcess(join(root, 'dist/apps/training/src/main.js'), env); // as deployed
-      processes.push(p);
-      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
-      return p;
-    };
-
-    connection = await connectMongo({ url: mongoUrl });
-    const { key } = await new ApiKeyRepository(connection).create({
-      name: 'e2e',
-      scopes: ['admin'],
-      ratePerSecond: 1_000,
-      burst: 1_000,
-    });
-    const call = apiClient(() => `http://127.0.0.1:${port}`, key);
-    const dataset = await seedChurnDataset(
-      {
-        datasets: new DatasetRepository(connection),
-        records: new RawRecordRepository(connection),
-        transforms: new TransformRepository(connection),
-        recordId: rawRecordId,
-      },
-      20_000,
-    );
-    let training = await start();
+    service = await trainingService({ SHUTDOWN_GRACE: `${GRACE_MS}ms` });
+    const { connection, call, dataset } = service;
+    let training = await service.start();
 
     // Far longer than the grace (about a minute here): many epochs, early stopping out of reach.
     const created = await call('POST', '/v1/training-jobs', {
@@ -100,7 +43,7 @@ describe('SIGTERM of training mid-job', () => {
     expect(stopped.ms).toBeLessThan(GRACE_MS);
     expect(left?.status).toBe('queued'); // given back at once, not left running for the lease
 
-    training = await start();
+    training = await service.start();
     const done = await waitFor(
       'the job to finish on the restarted service',
       async () => {
