@@ -237,6 +237,33 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
     expect(archived.body).toEqual({ archived: 1 });
   }, 90_000);
 
+  it('counts a replay that fails again before its checkpoint as returned, not as replayed', async () => {
+    // At 1 message/s a checkpoint comes every 5 entries; each replay here fails at once, so
+    // its return reaches recovery seconds before the checkpoint that marks it replayed.
+    await consume((e) => {
+      throw new TerminalError(`instant refusal ${e.data.n}`);
+    });
+    for (let n = 1; n <= 6; n++) await publisher.publish(Order, { n }, { subject: 'orders' });
+    const group = await waitFor('the refusals dead-lettered', async () => {
+      const g = await groupOf('instant refusal');
+      return g?.count === 6 ? g : undefined;
+    });
+    const task = await f.call('POST', '/v1/dlq/replays', {
+      body: { group: group._id, rate: 1, reason: 'returns before checkpoints' },
+    });
+    expect(task.status).toBe(202);
+    const entries = await waitFor(
+      'every replay back, counted',
+      async () => {
+        const list = (await f.call('GET', `/v1/dlq/entries?group=${group._id}`)).body
+          .entries as Array<{ returns: number; replays: number; state: string }>;
+        return list.length === 6 && list.every((e) => e.returns === 1) ? list : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(entries.map((e) => [e.state, e.replays])).toEqual(Array(6).fill(['pending', 1]));
+  }, 60_000);
+
   it('answers bad requests with clear 4xx', async () => {
     const bad = await f.call('POST', '/v1/dlq/replays', {
       body: { stream: 'x y', rate: -1, colour: 'red' },

@@ -120,7 +120,7 @@ function query(filter: DeadLetterFilter): Record<string, unknown> {
 }
 
 /** Entries read and rewritten together by update(): bounds memory, payloads included. */
-const REWRITE_CHUNK = 2_000;
+const REWRITE_CHUNK = 10_000;
 
 export type DeadLetterChanges = {
   set?: Partial<DeadLetterEntry>;
@@ -186,6 +186,18 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
       .exec();
   }
 
+  /**
+   * Every entry matching, with its payload, in id order, read by one query as the caller iterates
+   * (`batchSize` entries per round trip): on FerretDB each query is a scan of the collection, so a
+   * replay reads its selection once rather than page by page.
+   */
+  stream(filter: DeadLetterFilter, batchSize: number): AsyncIterable<DeadLetterEntry> {
+    return this.model.collection.find<DeadLetterEntry>(query(filter) as never, {
+      sort: { _id: 1 },
+      batchSize,
+    });
+  }
+
   count(filter: DeadLetterFilter): Promise<number> {
     return this.model.countDocuments(query(filter)).exec();
   }
@@ -235,7 +247,7 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
     const selected = { _id: { $gte: sorted[0], $lte: sorted[sorted.length - 1], $in: ids } };
     await this.model.collection.deleteMany(selected as never);
     await this.model.collection.insertMany(entries.map((e) => applied(e, changes)) as never[]);
-    await this.journal.deleteMany({});
+    await this.clearJournal();
     return entries.length;
   }
 
@@ -246,7 +258,14 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
     const ids = originals.map((e) => e._id);
     await this.model.collection.deleteMany({ _id: { $in: ids } } as never);
     await this.model.collection.insertMany(originals as never[]);
-    await this.journal.deleteMany({});
+    await this.clearJournal();
+  }
+
+  /** Dropped, not emptied: a `deleteMany({})` is another scan on FerretDB, a drop is not. */
+  private async clearJournal(): Promise<void> {
+    await this.journal.drop().catch((error: { codeName?: string }) => {
+      if (error.codeName !== 'NamespaceNotFound') throw error;
+    });
   }
 }
 

@@ -33,6 +33,8 @@ export class DlqStore {
   private readonly logger = new Logger('dlq');
   private readonly groups = new Map<string, DlqGroup>();
   private readonly writes = new Map<string, Promise<void>>();
+  /** Entries a running replay has sent but not checkpointed yet (see runReplayTask). */
+  readonly unsettled = new Set<string>();
 
   constructor(
     readonly entries: DeadLetterRepository,
@@ -141,6 +143,9 @@ export class DlqStore {
 
   /** A replayed entry that failed again; false when no such entry is known (stored as new). */
   private async returned(entryId: string, returnId: string, error: string): Promise<boolean> {
+    // Thrown, the DLQ message comes back in a second, after its replay's checkpoint.
+    if (this.unsettled.has(entryId))
+      throw new Error(`the replay of ${entryId} is not checkpointed yet; its return waits`);
     let parked = false;
     const entry = await this.entries.changeOne(entryId, (e) => {
       if (e.lastReturn === returnId) return undefined; // the same return, delivered again

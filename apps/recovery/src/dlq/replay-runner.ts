@@ -4,14 +4,23 @@ import type { DeadLetterEntry, DeadLetterRepository, ReplayTask } from '@keelson
 import { ORIGINAL_TRACEPARENT, REPLAY_OF, REPLAY_TASK } from './dlq-store.service';
 
 /**
- * Entries read, published and checkpointed together: up to 2,000 (each batch costs the database
- * a couple of collection scans on FerretDB, whatever its size), and about 5 s of sending when the
- * task has a rate, so a throttled replay still checkpoints often.
+ * Entries published between checkpoints: up to 10,000 or 16 MB of payloads unthrottled (a
+ * checkpoint costs FerretDB a few scans of the collection, whatever its size, so fewer and larger
+ * ones are what make an unthrottled replay fast), and about 5 s of sending when the task has a
+ * rate, so a throttled replay still checkpoints often.
  */
-const MAX_BATCH = 2_000;
+const MAX_CHECKPOINT = 10_000;
+const MAX_CHECKPOINT_BYTES = 16 * 1024 * 1024;
 const CHECKPOINT_EVERY_S = 5;
-export const batchSize = (rate: number) =>
-  rate > 0 ? Math.max(1, Math.min(MAX_BATCH, Math.round(rate * CHECKPOINT_EVERY_S))) : MAX_BATCH;
+export const checkpointSize = (rate: number) =>
+  rate > 0
+    ? Math.max(1, Math.min(MAX_CHECKPOINT, Math.round(rate * CHECKPOINT_EVERY_S)))
+    : MAX_CHECKPOINT;
+/**
+ * Entries fetched per round trip of the selection's query: a few seconds of sending at most, so a
+ * slow replay asks again well inside the database's idle-cursor timeout (10 minutes).
+ */
+const readAhead = (size: number) => Math.max(10, Math.min(1_000, size));
 /** Replays waiting for their PubAck at once when the rate allows. */
 const IN_FLIGHT = 128;
 
@@ -22,6 +31,11 @@ export interface ReplayRunnerDeps {
   /** Saves the task after each checkpoint. */
   save(task: ReplayTask): Promise<void>;
   cancelled(): boolean;
+  /**
+   * Ids of entries sent but not checkpointed yet: a replay of one of them that comes back
+   * dead-lettered must wait for the checkpoint, or the checkpoint would overwrite its return.
+   */
+  unsettled: Set<string>;
 }
 
 /**
@@ -67,35 +81,73 @@ function eventTypeOf(payload: Uint8Array): string {
 }
 
 /**
- * Runs one replay task from its cursor: the selection's entries in id order, each published to
- * its original subject (original event id, new message id, its original headers, a link to its
- * original trace), at the task's rate, then checkpointed: the entries are marked replayed and the
- * cursor moves past them in one write, with the highest stream sequence the replays got per
- * consumer, which is how their outcome is known later. A crash between publishing and the
- * checkpoint re-sends the batch under the same message ids: replayed once, or still pending.
+ * Runs one replay task from its cursor: the selection's entries in id order (read by one query),
+ * each published to its original subject (original event id, new message id, its original
+ * headers, a link to its original trace), at the task's rate, and checkpointed every
+ * `checkpointSize` entries: the entries are marked replayed and the cursor moves past them, with
+ * the highest stream sequence the replays got per consumer, which is how their outcome is known
+ * later. A checkpoint is written while the next entries are sent (one at a time, in order). A
+ * crash before a checkpoint re-sends its entries under the same message ids: replayed once, or
+ * still pending.
  */
 export async function runReplayTask(task: ReplayTask, deps: ReplayRunnerDeps): Promise<void> {
   const gap = task.rate > 0 ? 1_000 / task.rate : 0;
-  const size = batchSize(task.rate);
+  const size = checkpointSize(task.rate);
   let nextAt = performance.now();
-  for (;;) {
-    if (deps.cancelled()) return;
-    const batch = await deps.entries.list(
-      { ...task.selection, ...(task.cursor && { after: task.cursor }) },
-      size,
-      true,
-    );
+  let batch: DeadLetterEntry[] = [];
+  let bytes = 0;
+  let seqs: Record<string, number> = {};
+  const inFlight = new Set<Promise<void>>();
+  let writing: Promise<void> = Promise.resolve();
+  let writeFailed: Error | undefined;
+
+  const checkpoint = async () => {
+    await Promise.all(inFlight); // a failed publish fails the task before its checkpoint
     if (batch.length === 0) return;
-    const seqs: Record<string, number> = {};
-    let sent = 0;
-    const inFlight = new Set<Promise<void>>();
-    for (const entry of batch) {
-      if (deps.cancelled()) break;
+    const entries = batch;
+    const stretchSeqs = seqs;
+    batch = [];
+    bytes = 0;
+    seqs = {};
+    const previous = writing;
+    writing = (async () => {
+      await previous;
+      try {
+        await write(entries, stretchSeqs);
+      } finally {
+        for (const entry of entries) deps.unsettled.delete(entry._id);
+      }
+    })();
+    writing.catch((error: Error) => (writeFailed ??= error));
+  };
+  const write = async (entries: DeadLetterEntry[], stretchSeqs: Record<string, number>) => {
+    await deps.entries.rewrite(entries, {
+      set: { lastReplay: { taskId: task._id, at: new Date() }, state: 'replayed' },
+      inc: { replays: 1 },
+    });
+    const upTo = entries[entries.length - 1]._id;
+    task.awaiting = [
+      ...(task.awaiting ?? []),
+      { ...(task.cursor && { after: task.cursor }), upTo, at: new Date(), seqs: stretchSeqs },
+    ];
+    task.cursor = upTo;
+    task.replayed += entries.length;
+    await deps.save(task);
+  };
+
+  try {
+    const selection = deps.entries.stream(
+      { ...task.selection, ...(task.cursor && { after: task.cursor }) },
+      readAhead(size),
+    );
+    for await (const entry of selection) {
+      if (deps.cancelled() || writeFailed) break;
       if (gap > 0) {
         const wait = nextAt - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         nextAt = Math.max(nextAt + gap, performance.now() - gap);
       }
+      deps.unsettled.add(entry._id);
       const send = (async () => {
         const payload = await payloadOf(entry, deps.payloads);
         const ack = await deps.publisher.publishRaw(
@@ -110,23 +162,16 @@ export async function runReplayTask(task: ReplayTask, deps: ReplayRunnerDeps): P
       })();
       const tracked = send.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
-      sent++;
+      batch.push(entry);
+      bytes += entry.payloadBase64.length;
       if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      if (batch.length >= size || bytes >= MAX_CHECKPOINT_BYTES) await checkpoint();
     }
-    await Promise.all(inFlight); // a failed publish fails the task before its checkpoint
-    if (sent === 0) return;
-    const upTo = batch[sent - 1]._id;
-    await deps.entries.rewrite(batch.slice(0, sent), {
-      set: { lastReplay: { taskId: task._id, at: new Date() }, state: 'replayed' },
-      inc: { replays: 1 },
-    });
-    task.awaiting = [
-      ...(task.awaiting ?? []),
-      { ...(task.cursor && { after: task.cursor }), upTo, at: new Date(), seqs },
-    ];
-    task.cursor = upTo;
-    task.replayed += sent;
-    await deps.save(task);
-    if (sent < batch.length) return; // cancelled mid-batch
+    await checkpoint(); // what was sent, also when cancelled
+    await writing;
+  } finally {
+    await Promise.allSettled([...inFlight, writing]);
+    for (const entry of batch) deps.unsettled.delete(entry._id);
   }
+  if (writeFailed) throw writeFailed;
 }

@@ -149,6 +149,7 @@ export class ReplayService implements OnModuleInit, OnApplicationShutdown {
       publisher: this.publisher,
       payloads: this.payloads!,
       cancelled: () => run.cancel,
+      unsettled: this.store.unsettled,
       save: (t) => this.tasks.save({ ...t, updatedAt: new Date() }),
     })
       .then(async () => {
