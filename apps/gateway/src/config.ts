@@ -103,6 +103,21 @@ const definition = defineConfig('gateway', {
     /** Send a second copy of a request still unanswered after this long (docs/gateway.md). */
     after: hedgeAfter('GATEWAY_HEDGE_AFTER'),
   },
+  concurrency: {
+    /**
+     * `adaptive`: each node's outstanding requests are capped at a limit learnt from its latency
+     * (libs/service-kit/src/overload/adaptive-limit.ts), and a request no node has room for is
+     * refused at once with 503 and Retry-After; `off`: no cap, excess queues on the nodes. Off by
+     * default until `./keelson bench overload` has measured it (docs/gateway.md).
+     */
+    limit: env.oneOf('GATEWAY_CONCURRENCY_LIMIT', ['adaptive', 'off'] as const, {
+      default: 'off',
+    }),
+    /** Each node's limit when it joins, and the bounds the limit stays within. */
+    initial: env.integer('GATEWAY_CONCURRENCY_INITIAL', { default: 20, min: 1, max: 10_000 }),
+    min: env.integer('GATEWAY_CONCURRENCY_MIN', { default: 2, min: 1, max: 10_000 }),
+    max: env.integer('GATEWAY_CONCURRENCY_MAX', { default: 1_000, min: 1, max: 100_000 }),
+  },
   rateLimit: rateLimitSettings('GATEWAY', 1_000),
   heartbeatMs: env.durationMs('GATEWAY_HEARTBEAT', { default: 1_000, min: 100 }),
 });

@@ -1,4 +1,5 @@
 import type { Messaging } from '@keelson/messaging';
+import { DEFAULT_ADAPTIVE_LIMIT } from '@keelson/service-kit';
 import type { Logger } from '@keelson/tracing';
 import type { GatewayConfig } from './config';
 import { ClusterWatchers } from './pool/cluster-watchers';
@@ -44,6 +45,14 @@ export async function startServingPool(
       forgetAfterMs: config.pool.forgetAfterMs,
       breaker: config.breaker,
       statsWindowMs: config.heartbeatMs,
+      ...(config.concurrency.limit === 'adaptive' && {
+        concurrency: {
+          ...DEFAULT_ADAPTIVE_LIMIT,
+          initial: config.concurrency.initial,
+          min: config.concurrency.min,
+          max: config.concurrency.max,
+        },
+      }),
     },
     transports,
   );

@@ -15,3 +15,4 @@ export * from './service-heartbeat';
 export * from './auth/api-key-authorizer';
 export * from './openapi.controller';
 export * from './method-not-allowed';
+export * from './overload/adaptive-limit';

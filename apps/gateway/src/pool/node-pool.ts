@@ -2,6 +2,7 @@ import type { NodeTransport } from '../transport/node-transport';
 import type { GatewayNodeView, RoutingState } from '@keelson/schemas';
 import { CircuitBreaker, type BreakerSettings, type CircuitState } from './circuit-breaker';
 import { NodeAttempts } from './node-attempts';
+import { AdaptiveLimit, type AdaptiveLimitSettings } from '@keelson/service-kit';
 import { pickPowerOfTwo } from './power-of-two';
 
 /** A node's entry in the `nodes` bucket (and the same figures in its heartbeats). */
@@ -29,6 +30,8 @@ export interface PoolSettings {
   breaker: BreakerSettings;
   /** Span of the per-node latency figures in heartbeats (the heartbeat interval; 1 s). */
   statsWindowMs?: number;
+  /** Each node's adaptive concurrency limit; none: a node takes whatever is sent. */
+  concurrency?: AdaptiveLimitSettings;
 }
 
 /** What a request is sent to: a model, and a version (none: the node's own production). */
@@ -64,6 +67,8 @@ export class PoolNode {
     readonly breaker: CircuitBreaker,
     now: number,
     statsWindowMs = 1_000,
+    /** How many of this gateway's requests the node may have outstanding (none: no cap). */
+    readonly limit?: AdaptiveLimit,
   ) {
     this.lastSeen = now;
     this.attempts = new NodeAttempts(statsWindowMs);
@@ -77,6 +82,11 @@ export class PoolNode {
   /** Requests this gateway has outstanding on the node: what power of two choices compares. */
   get outstanding(): number {
     return this.inFlight.size;
+  }
+
+  /** The node has room for one more request under its concurrency limit. */
+  get hasRoom(): boolean {
+    return this.limit?.admits(this.inFlight.size) ?? true;
   }
 
   setModels(models: NodeRecord['models']): void {
@@ -121,6 +131,8 @@ export interface NodeView {
   routing: RoutingState;
   circuit: CircuitState;
   outstanding: number;
+  /** Outstanding requests the node may have (its adaptive limit); none: no cap. */
+  concurrencyLimit?: number;
   stale: boolean;
   reachable: boolean;
   routable: boolean;
@@ -164,6 +176,7 @@ export class NodePool {
         new CircuitBreaker(this.settings.breaker, this.now),
         this.now(),
         this.settings.statsWindowMs,
+        this.settings.concurrency && new AdaptiveLimit(this.settings.concurrency),
       );
       this.nodes.set(record.nodeId, node);
       this.applyRouting(node);
@@ -217,7 +230,8 @@ export class NodePool {
     const closed: PoolNode[] = [];
     const best: PoolNode[] = [];
     for (const node of this.nodes.values()) {
-      if (!node.admitted || exclude?.has(node.id) || !node.serves(target)) continue;
+      if (!node.admitted || exclude?.has(node.id) || !node.serves(target) || !node.hasRoom)
+        continue;
       admitted.push(node);
       if (!node.breaker.closed) continue;
       closed.push(node);
@@ -284,6 +298,7 @@ export class NodePool {
       routing: n.routing,
       circuit: n.breaker.state,
       outstanding: n.outstanding,
+      ...(n.limit && { concurrencyLimit: n.limit.limit }),
       stale: now - n.lastSeen > this.settings.staleAfterMs,
       reachable: n.transport.reachable(),
       routable: n.admitted && n.breaker.closed,

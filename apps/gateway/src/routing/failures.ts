@@ -37,6 +37,7 @@ export function judge(error: unknown): Verdict {
  * outside the cluster.
  */
 export function clientError(error: unknown, attempts: number, deadlineMs: number): InferenceError {
+  if (error instanceof Overloaded) return error;
   if (
     error instanceof InferenceError &&
     !judge(error).nodeFault &&
@@ -53,4 +54,15 @@ export function clientError(error: unknown, attempts: number, deadlineMs: number
     'UNAVAILABLE',
     `no prediction node could serve the request (tried ${tried})`,
   );
+}
+
+/**
+ * Every node that serves the request has as many of this gateway's requests outstanding as its
+ * concurrency limit allows: refused at once (503, retry in a second) rather than queued.
+ */
+export class Overloaded extends InferenceError {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('UNAVAILABLE', 'every prediction node serving this model is at capacity; retry shortly');
+  }
 }

@@ -3,7 +3,8 @@ import type { InFlightAttempt, NodePool, PoolNode, Target } from '../pool/node-p
 import type { CallLimits } from '../transport/node-transport';
 import { CallCancelled, NodeUnreachable } from '../transport/node-transport';
 import { gatewayMetrics, type ExtraAttemptKind } from '../telemetry/gateway-metrics';
-import { clientError, judge } from './failures';
+import { InferenceError } from '@keelson/inference';
+import { clientError, judge, Overloaded } from './failures';
 import type { HedgeDelay } from './hedge-delay';
 import type { RetryBudget } from './retry-budget';
 
@@ -46,6 +47,8 @@ class Attempt implements InFlightAttempt {
   readonly started = performance.now();
   /** The node's answer count when sent: a slow loss counts only if it has not moved since. */
   readonly answeredWhenSent: number;
+  /** The node's outstanding attempts when this one was sent, itself included. */
+  outstandingWhenSent = 0;
   /** Made only when hedging is on: only then can a call lose a race and need cancelling. */
   readonly controller?: AbortController;
   graceTimer?: NodeJS.Timeout;
@@ -103,7 +106,13 @@ export class RequestAttempts<T> {
   start(): void {
     const first = this.context.pool.pick(this.target);
     if (!first) {
-      this.settle(new Error('no node serves the target')); // the caller checked; a race at worst
+      // The caller checked that some node serves it: every such node is at its limit, or at
+      // worst a node left in between.
+      this.settle(
+        this.context.pool.canServe(this.target, true)
+          ? new Overloaded()
+          : new Error('no node serves the target'),
+      );
       return;
     }
     this.send(first);
@@ -121,6 +130,7 @@ export class RequestAttempts<T> {
     );
     this.running.add(attempt);
     node.inFlight.add(attempt);
+    attempt.outstandingWhenSent = node.inFlight.size;
     const limits: CallLimits = {
       deadlineMs: Math.min(this.deadlineMs, Date.now() + this.context.attemptMs),
       ...(attempt.controller && { signal: attempt.controller.signal }),
@@ -147,6 +157,7 @@ export class RequestAttempts<T> {
     this.finish(attempt);
     attempt.node.breaker.success();
     const ms = this.observe(attempt, 'ok');
+    attempt.node.limit?.observe({ ms }, performance.now(), attempt.outstandingWhenSent);
     this.context.hedgeDelay.record(ms);
     this.settle(undefined, value); // a no-op for a loser that answered in its grace
   }
@@ -155,8 +166,15 @@ export class RequestAttempts<T> {
     const live = this.finish(attempt);
     if (error instanceof CallCancelled) return; // whoever cancelled it has accounted for it
     const verdict = judge(error);
-    this.observe(attempt, attemptOutcome(error, verdict.nodeFault));
+    const outcome = attemptOutcome(error, verdict.nodeFault);
+    this.observe(attempt, outcome);
     const { node } = attempt;
+    // The node refused it for its full queue, or did not answer in time: a sign of overload.
+    if (
+      outcome === 'timeout' ||
+      (error instanceof InferenceError && error.code === 'RESOURCE_EXHAUSTED')
+    )
+      node.limit?.observe('dropped', performance.now(), attempt.outstandingWhenSent);
     if (!verdict.nodeFault) node.breaker.success();
     else if (node.breaker.failure()) this.events.circuitOpened(node);
     if (this.settled || !live) return; // a loser, or an attempt a rescue replaced

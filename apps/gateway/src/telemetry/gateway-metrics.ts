@@ -72,7 +72,7 @@ export function reportHedgeDelay(delay: () => number | undefined): () => void {
 
 /** Pools whose state the gauges report at scrape time (one per gateway in the process). */
 const pools = new Set<() => NodeView[]>();
-const nodeGauge = (name: string, help: string, value: (n: NodeView) => number) =>
+const nodeGauge = (name: string, help: string, value: (n: NodeView) => number | undefined) =>
   new Gauge({
     name,
     help,
@@ -81,13 +81,21 @@ const nodeGauge = (name: string, help: string, value: (n: NodeView) => number) =
     collect() {
       this.reset();
       for (const snapshot of pools)
-        for (const n of snapshot()) this.set({ node: n.nodeId }, value(n));
+        for (const n of snapshot()) {
+          const v = value(n);
+          if (v !== undefined) this.set({ node: n.nodeId }, v);
+        }
     },
   });
 nodeGauge(
   'keelson_gateway_node_outstanding',
   'Requests outstanding per node',
   (n) => n.outstanding,
+);
+nodeGauge(
+  'keelson_gateway_node_concurrency_limit',
+  'Requests the node may have outstanding from this gateway (adaptive; absent when off)',
+  (n) => n.concurrencyLimit,
 );
 nodeGauge(
   'keelson_gateway_node_routable',

@@ -1,3 +1,4 @@
+import type { AdaptiveLimitSettings } from '@keelson/service-kit';
 import { NodePool } from '../../pool/node-pool';
 import {
   CallCancelled,
@@ -21,6 +22,8 @@ export interface ClusterOptions {
   attemptMs?: number;
   /** Power of two choices' draws (0 always draws the first two nodes, in the order given). */
   random?: () => number;
+  /** Each node's adaptive concurrency limit; none: no cap. */
+  concurrency?: AdaptiveLimitSettings;
 }
 
 /**
@@ -35,6 +38,7 @@ export function cluster(behaviours: Record<string, Behaviour>, options: ClusterO
       staleAfterMs: 60_000,
       forgetAfterMs: 60_000,
       breaker: { failures: options.breakerFailures ?? 3, cooldownMs: 1_000, maxCooldownMs: 1_000 },
+      ...(options.concurrency && { concurrency: options.concurrency }),
     },
     {
       addressOf: (r) => r.nodeId,

@@ -1,0 +1,174 @@
+// `./keelson bench overload`: the gateway in front of two prediction nodes (compiled processes, as
+// the e2e tests run them) offered three times what they can serve, with its adaptive concurrency
+// limit off and then on, in the one run. Per mode, on a fresh pool:
+//   1. unloaded: one closed-loop client for BENCH_UNLOADED_SECONDS (3): the unloaded p99;
+//   2. capacity: BENCH_CLIENTS (32) closed-loop clients for BENCH_CAPACITY_SECONDS (5): answers/s;
+//   3. overload: open-loop arrivals at 3x the capacity measured with the limit off, for
+//      BENCH_OVERLOAD_SECONDS (10): goodput (answers/s) and the p99 of the answered requests;
+//   4. recovery: arrivals drop to a third of capacity; the time until a 500 ms window's p99 is back
+//      under 1.5x the unloaded p99.
+// Each request asks for BENCH_ROWS (64) rows, so the nodes' work dominates the cost of a request.
+// Targets (limit on): goodput >= 90% of capacity, p99 <= 3x unloaded, recovery < 5 s.
+import { churnInputs } from '@keelson/testing';
+import { servingPool } from '../e2e/src/support/serving-pool';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 64);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const UNLOADED_MS = Number(process.env.BENCH_UNLOADED_SECONDS ?? 3) * 1_000;
+const CAPACITY_MS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 5) * 1_000;
+const OVERLOAD_MS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 10) * 1_000;
+const RECOVERY_MS = 10_000;
+const CLIENT_TIMEOUT_MS = 10_000;
+const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+interface Sample {
+  start: number;
+  ms: number;
+  status: number; // 0: no answer (timed out or the connection failed)
+}
+
+const percentile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function requester(url: string, key: string, model: string) {
+  const body = JSON.stringify({ inputs: churnInputs(ROWS, 7) });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  return async (samples: Sample[]) => {
+    const start = performance.now();
+    let status = 0;
+    try {
+      const response = await fetch(`${url}/v2/models/${model}/infer`, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      status = response.status;
+    } catch {
+      status = 0;
+    }
+    samples.push({ start, ms: performance.now() - start, status });
+  };
+}
+
+async function closedLoop(send: (s: Sample[]) => Promise<void>, clients: number, ms: number) {
+  const samples: Sample[] = [];
+  const until = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) await send(samples);
+    }),
+  );
+  return samples;
+}
+
+/** Arrivals at `rate` a second for `ms`, whatever the answers do (an open loop). */
+async function openLoop(send: (s: Sample[]) => Promise<void>, rate: number, ms: number) {
+  const samples: Sample[] = [];
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < ms) {
+    const due = Math.floor(((performance.now() - started) / 1_000) * rate);
+    for (; sent < due; sent++) pending.push(send(samples));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await Promise.all(pending);
+  return { samples, started };
+}
+
+async function mode(limit: 'off' | 'adaptive', reference?: number) {
+  const pool = await servingPool({
+    nodes: 2,
+    gatewayEnv: { GATEWAY_CONCURRENCY_LIMIT: limit, GATEWAY_RATE_PER_SECOND: '1000000' },
+  });
+  try {
+    const send = requester(pool.gatewayUrl, pool.key, pool.model);
+    await closedLoop(send, CLIENTS, 2_000); // warm-up: connections, JIT, the limit's first probe
+    const unloaded = (await closedLoop(send, 1, UNLOADED_MS)).filter((s) => s.status === 200);
+    const unloadedP99 = percentile(
+      unloaded.map((s) => s.ms),
+      0.99,
+    );
+    const loaded = await closedLoop(send, CLIENTS, CAPACITY_MS);
+    const capacity = loaded.filter((s) => s.status === 200).length / (CAPACITY_MS / 1_000);
+    const offered = 3 * (reference ?? capacity);
+    say(`${limit}: unloaded p99 ${round(unloadedP99)} ms, capacity ${Math.round(capacity)}/s`);
+
+    const over = await openLoop(send, offered, OVERLOAD_MS);
+    const answered = over.samples.filter((s) => s.status === 200);
+    const statuses: Record<string, number> = {};
+    for (const s of over.samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+    // Requests sent in the overload window; answers that came after it still count for it.
+    const goodput = answered.length / (OVERLOAD_MS / 1_000);
+
+    const recovery = await openLoop(send, (reference ?? capacity) / 3, RECOVERY_MS);
+    const normal = 1.5 * unloadedP99;
+    let recoveredMs = NaN;
+    for (let at = 0; at + 500 <= RECOVERY_MS; at += 250) {
+      const window = recovery.samples.filter(
+        (s) => s.start - recovery.started >= at && s.start - recovery.started < at + 500,
+      );
+      const ok = window.filter((s) => s.status === 200).map((s) => s.ms);
+      if (ok.length > 0 && ok.length === window.length && percentile(ok, 0.99) <= normal) {
+        recoveredMs = at;
+        break;
+      }
+    }
+    return {
+      limit,
+      unloadedP99: round(unloadedP99),
+      capacity: Math.round(capacity),
+      offered: Math.round(offered),
+      goodput: Math.round(goodput),
+      goodputShare: round((100 * goodput) / (reference ?? capacity)),
+      p99: round(
+        percentile(
+          answered.map((s) => s.ms),
+          0.99,
+        ),
+      ),
+      p99Ratio: round(
+        percentile(
+          answered.map((s) => s.ms),
+          0.99,
+        ) / unloadedP99,
+      ),
+      statuses,
+      recoverySeconds: Number.isNaN(recoveredMs) ? null : recoveredMs / 1_000,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function main() {
+  const off = await mode('off');
+  say(JSON.stringify(off));
+  const on = await mode('adaptive', off.capacity);
+  say(JSON.stringify(on));
+  const met =
+    on.goodputShare >= 90 &&
+    on.p99Ratio <= 3 &&
+    on.recoverySeconds !== null &&
+    on.recoverySeconds < 5;
+  process.stdout.write(
+    `\nlimit     capacity  offered  goodput (share)  p99 (x unloaded)  recovery  statuses\n`,
+  );
+  for (const r of [off, on])
+    process.stdout.write(
+      `${r.limit.padEnd(9)} ${String(r.capacity).padStart(8)} ${String(r.offered).padStart(8)} ${`${r.goodput} (${r.goodputShare}%)`.padStart(16)} ${`${r.p99} ms (${r.p99Ratio}x)`.padStart(17)} ${String(r.recoverySeconds ?? '>10').padStart(7)} s  ${JSON.stringify(r.statuses)}\n`,
+    );
+  process.stdout.write(
+    `target (limit on): goodput >= 90% of capacity, p99 <= 3x unloaded, recovery < 5 s: ${met ? 'met' : 'MISSED'}\n`,
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
