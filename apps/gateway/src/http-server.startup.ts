@@ -3,6 +3,8 @@ import type { Messaging } from '@keelson/messaging';
 import { createHttpApp, localUrl, type RunningService } from '@keelson/service-kit';
 import type { Logger } from '@keelson/tracing';
 import { presentedKey } from './auth/api-key-authorizer';
+import { Overloaded } from './routing/failures';
+import { gatewayMetrics } from './telemetry/gateway-metrics';
 import type { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import type { RequestHandling } from './request-handling.startup';
@@ -12,6 +14,9 @@ import type { ServingPool } from './serving-pool.startup';
  * The REST edge on `http.port`: the Open Inference Protocol's routes go straight to the handler
  * (after the API-key check), and the Nest app serves health and metrics beside them.
  */
+/** An inference call's path; the model is what the early capacity check needs. */
+const INFER_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/[^/]+)?\/infer$/;
+
 export async function startHttpServer(
   config: GatewayConfig,
   messaging: Messaging,
@@ -35,6 +40,13 @@ export async function startHttpServer(
             bodyLimit: config.http.maxBodyBytes,
             authorize: async (headers) => {
               await authorizer.authorize(presentedKey(headers.authorization, headers['x-api-key']));
+            },
+            admit: (path) => {
+              const model = INFER_PATH.exec(path)?.[1];
+              const name = model === undefined ? undefined : decodeURIComponent(model);
+              if (name === undefined || !serving.pool.atCapacity(name)) return;
+              gatewayMetrics.failed(name, '', 'UNAVAILABLE', 0); // a served model: bounded labels
+              throw new Overloaded();
             },
           },
           fastify,

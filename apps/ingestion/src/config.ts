@@ -10,6 +10,14 @@ export const ingestionConfig = defineConfig('ingestion', {
       min: 1024,
       max: 512 * 1024 * 1024,
     }),
+    /**
+     * `adaptive`: concurrent record posts are capped at a limit learnt from their response times
+     * (libs/service-kit/src/overload), the excess answered 503 with Retry-After before its body is
+     * read; `off`: no cap.
+     */
+    concurrencyLimit: env.oneOf('INGESTION_CONCURRENCY_LIMIT', ['adaptive', 'off'] as const, {
+      default: 'adaptive',
+    }),
     maxBatchRecords: env.integer('INGESTION_MAX_BATCH_RECORDS', {
       default: 5_000,
       min: 1,

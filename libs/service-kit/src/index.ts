@@ -16,3 +16,4 @@ export * from './auth/api-key-authorizer';
 export * from './openapi.controller';
 export * from './method-not-allowed';
 export * from './overload/adaptive-limit';
+export * from './overload/concurrency-hook';

@@ -242,6 +242,20 @@ export class NodePool {
     return pickPowerOfTwo(pool, this.random);
   }
 
+  /**
+   * Some admitted node serves the model, and every one that does is at its concurrency limit: a
+   * request for it would be refused, so it can be before its body is even read.
+   */
+  atCapacity(model: string): boolean {
+    let serving = false;
+    for (const node of this.nodes.values()) {
+      if (!node.admitted || !node.serves({ model })) continue;
+      if (node.hasRoom) return false;
+      serving = true;
+    }
+    return serving;
+  }
+
   /** Some admitted node serves `target` with a closed circuit (or any circuit, `evenOpen`). */
   canServe(target: Target, evenOpen = false): boolean {
     for (const node of this.nodes.values())

@@ -23,6 +23,11 @@ export interface InferenceListenerOptions {
    * InferenceError's status, e.g. UNAUTHENTICATED → 401; `retryAfterSeconds` → Retry-After).
    */
   authorize?: (headers: IncomingHttpHeaders) => Promise<void> | void;
+  /**
+   * Runs after `authorize` and before the body is read. What it throws is the answer: a server at
+   * capacity refuses at once, without reading and parsing a body it could not serve.
+   */
+  admit?: (path: string) => void;
 }
 
 /**
@@ -59,6 +64,7 @@ async function serve(
   const arrived = Date.now();
   try {
     if (!path.startsWith('/v2/health/')) await options.authorize?.(req.headers);
+    if (req.method === 'POST') options.admit?.(path);
     const body = req.method === 'POST' ? await readBody(req, res, options.bodyLimit) : undefined;
     if (body === undefined && req.method === 'POST') return; // refused or the client went away
     const timeout = Number(req.headers[TIMEOUT_HEADER]);

@@ -39,7 +39,7 @@ export const DEFAULT_ADAPTIVE_LIMIT: AdaptiveLimitSettings = {
   initial: 20,
   min: 2,
   max: 1_000,
-  tolerance: 1.5,
+  tolerance: 2,
   windowMs: 100,
   minSamples: 8,
   smoothing: 0.2,
