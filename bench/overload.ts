@@ -184,11 +184,11 @@ async function main() {
     on.recoverySeconds !== null &&
     on.recoverySeconds < 5;
   process.stdout.write(
-    `\nlimit     capacity  offered  goodput (share)  p99 (x unloaded)  recovery  503 p99  statuses\n`,
+    `\nlimit     unloaded p99  capacity  offered  goodput (share)  p99 (x unloaded)  recovery  503 p99  statuses\n`,
   );
   for (const r of [off, on])
     process.stdout.write(
-      `${r.limit.padEnd(9)} ${String(r.capacity).padStart(8)} ${String(r.offered).padStart(8)} ${`${r.goodput} (${r.goodputShare}%)`.padStart(16)} ${`${r.p99} ms (${r.p99Ratio}x)`.padStart(17)} ${String(r.recoverySeconds ?? '>10').padStart(7)} s  ${String(r.refusalP99 ?? '-').padStart(7)}  ${JSON.stringify(r.statuses)}\n`,
+      `${r.limit.padEnd(9)} ${`${r.unloadedP99} ms`.padStart(12)} ${String(r.capacity).padStart(8)} ${String(r.offered).padStart(8)} ${`${r.goodput} (${r.goodputShare}%)`.padStart(16)} ${`${r.p99} ms (${r.p99Ratio}x)`.padStart(17)} ${String(r.recoverySeconds ?? '>10').padStart(7)} s  ${String(r.refusalP99 ?? '-').padStart(7)}  ${JSON.stringify(r.statuses)}\n`,
     );
   process.stdout.write(
     `target (limit on): goodput >= 90% of capacity, p99 <= 3x unloaded, recovery < 5 s: ${met ? 'met' : 'MISSED'}\n`,
