@@ -68,14 +68,19 @@ describe('node health with real node processes', () => {
 
   it('alerts on a node serving 20% server errors within 5 s', async () => {
     const victim = pool.nodes[1];
-    const alert = await alerted(
-      victim,
-      () => pool.faults(victim, { errorRate: 0.2 }),
-      5_000,
-      'errors20',
-    );
-    expect(alert.reasons).toEqual(expect.arrayContaining(['server-errors']));
-    await pool.faults(victim, null);
+    try {
+      const alert = await alerted(
+        victim,
+        () => pool.faults(victim, { errorRate: 0.2 }),
+        5_000,
+        'errors20',
+      );
+      // The errors are named as the cause, as the node reports them or as its callers see them:
+      // which of the two heartbeats crosses its threshold first is a matter of timing.
+      expect(alert.reasons.some((r) => ['server-errors', 'caller-errors'].includes(r))).toBe(true);
+    } finally {
+      await pool.faults(victim, null); // a failure here must not leave the next case a sick pool
+    }
     await pool.settled();
   }, 180_000);
 
@@ -86,9 +91,17 @@ describe('node health with real node processes', () => {
       .filter((n) => n.nodeId !== victim.nodeId)
       .map((n) => Object.values(n.figures.p99ByModel)[0] ?? 1);
     const latencyMs = Math.max(15, 5 * Math.max(...(peers as number[])));
-    const alert = await alerted(victim, () => pool.faults(victim, { latencyMs }), 10_000, 'slow5x');
-    expect(alert.reasons).toEqual(expect.arrayContaining(['slow']));
-    await pool.faults(victim, null);
+    try {
+      const alert = await alerted(
+        victim,
+        () => pool.faults(victim, { latencyMs }),
+        10_000,
+        'slow5x',
+      );
+      expect(alert.reasons).toEqual(expect.arrayContaining(['slow']));
+    } finally {
+      await pool.faults(victim, null);
+    }
     await pool.settled();
   }, 180_000);
 
@@ -97,9 +110,12 @@ describe('node health with real node processes', () => {
     const fault = async () => {
       victim.process.child.kill('SIGSTOP');
     };
-    const alert = await alerted(victim, fault, 10_000, 'sigstop');
-    expect(alert.reasons).toEqual(expect.arrayContaining(['missed-heartbeats']));
-    victim.process.child.kill('SIGCONT');
+    try {
+      const alert = await alerted(victim, fault, 10_000, 'sigstop');
+      expect(alert.reasons).toEqual(expect.arrayContaining(['missed-heartbeats']));
+    } finally {
+      victim.process.child.kill('SIGCONT');
+    }
     await pool.settled();
   }, 180_000);
 });
