@@ -10,13 +10,27 @@ import { GatewayModule } from './gateway.module';
 import type { RequestHandling } from './request-handling.startup';
 import type { ServingPool } from './serving-pool.startup';
 
+/** An inference call's path; the model is what the early capacity check needs. */
+const INFER_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/[^/]+)?\/infer$/;
+
+/**
+ * The model an inference call's path names, or undefined for any other path and for a name that
+ * is not valid percent-encoding (the protocol's routes answer those; this check must not throw).
+ */
+export function inferredModel(path: string): string | undefined {
+  const encoded = INFER_PATH.exec(path)?.[1];
+  if (encoded === undefined) return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The REST edge on `http.port`: the Open Inference Protocol's routes go straight to the handler
  * (after the API-key check), and the Nest app serves health and metrics beside them.
  */
-/** An inference call's path; the model is what the early capacity check needs. */
-const INFER_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/[^/]+)?\/infer$/;
-
 export async function startHttpServer(
   config: GatewayConfig,
   messaging: Messaging,
@@ -42,10 +56,9 @@ export async function startHttpServer(
               await authorizer.authorize(presentedKey(headers.authorization, headers['x-api-key']));
             },
             admit: (path) => {
-              const model = INFER_PATH.exec(path)?.[1];
-              const name = model === undefined ? undefined : decodeURIComponent(model);
-              if (name === undefined || !serving.pool.atCapacity(name)) return;
-              gatewayMetrics.failed(name, '', 'UNAVAILABLE', 0); // a served model: bounded labels
+              const model = inferredModel(path);
+              if (model === undefined || !serving.pool.atCapacity(model)) return;
+              gatewayMetrics.failed(model, '', 'UNAVAILABLE', 0); // a served model: bounded labels
               throw new Overloaded();
             },
           },
