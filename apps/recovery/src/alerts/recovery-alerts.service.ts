@@ -34,6 +34,11 @@ export class RecoveryAlerts {
     this.book = undefined;
   }
 
+  /** The open alerts are loaded and new ones go out (this replica leads). */
+  get ready(): boolean {
+    return this.book !== undefined;
+  }
+
   fire(input: AlertInput): void {
     this.book?.fire(input);
   }

@@ -160,12 +160,18 @@ export class DlqStore {
       };
     });
     if (!entry) return false;
-    if (entry.lastReturn === returnId) return true;
-    this.logger.warn(
-      `replay of ${entryId} failed again (${entry.returns + 1} of ${this.config.replay.maxReplays})${parked ? ': parked' : ''}`,
-    );
+    // A redelivery of a return already counted: the entry is as it should be, but what came
+    // after its change (the recount, the alert) may not have happened, so it happens again.
+    const counted = entry.lastReturn === returnId;
+    if (counted) parked = entry.state === 'parked';
+    else
+      this.logger.warn(
+        `replay of ${entryId} failed again (${entry.returns + 1} of ${this.config.replay.maxReplays})${parked ? ': parked' : ''}`,
+      );
     await this.recount(entry.groupId);
     if (parked) {
+      // Thrown, the DLQ message comes back once this leader's alerts are loaded.
+      if (!this.alerts.ready) throw new Error(`the dlq.parked alert for ${entryId} waits`);
       const group = this.groups.get(entry.groupId);
       this.alerts.fire({
         kind: 'dlq.parked',
