@@ -8,6 +8,7 @@
 // Each at concurrency 1 and 64, one churn row per request (BENCH_ROWS to change), BENCH_SECONDS
 // (3) per run after a warm-up. HTTP/2 on the node's REST port is not measured: nodes serve REST
 // over Fastify's HTTP/1.1. NATS request-reply is not either: nodes do not subscribe for inference.
+import { nodeCallHeaders } from '@keelson/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -189,7 +190,10 @@ async function main() {
     );
 
     for (const client of ['grpc', 'http'] as const) {
-      const transport = clients[client](client === 'grpc' ? addresses.grpc : addresses.http);
+      const transport = clients[client](
+        client === 'grpc' ? addresses.grpc : addresses.http,
+        nodeCallHeaders(process.env.KEELSON_NODE_TOKENS?.split(',') ?? []), // tools/bench/run.sh
+      );
       for (const concurrency of CONCURRENCY) {
         const figures = await measure(transport, model, concurrency, SECONDS);
         results.push({ path: 'direct to node', client, concurrency, ...figures });

@@ -33,6 +33,8 @@ const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson')
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const work = join(root, '.keelson/bench/predict');
 const children: ChildProcess[] = [];
+/** The node token tools/bench/run.sh exports: the nodes this benchmark starts require it. */
+const nodeToken = process.env.KEELSON_NODE_TOKENS?.split(',')[0];
 
 interface Result {
   throughput: number;
@@ -228,14 +230,14 @@ async function main() {
         PREDICTION_MODELS: model,
         PREDICTION_SAMPLE_RATE: '0',
       });
-      await waitForOk(`http://127.0.0.1:${http}/v2/models/${model}/ready`);
+      await waitForOk(`http://127.0.0.1:${http}/health/ready`); // ready: its model is loaded
       return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
     };
     const node = await startNode(`bench-node-${uniqueId()}`);
     for (const c of [1, 64])
-      record('(c) prediction node, REST', c, await load('rest', node.http, model, c));
+      record('(c) prediction node, REST', c, await load('rest', node.http, model, c, nodeToken));
     for (const c of [1, 64])
-      record('(c) prediction node, gRPC', c, await load('grpc', node.grpc, model, c));
+      record('(c) prediction node, gRPC', c, await load('grpc', node.grpc, model, c, nodeToken));
 
     if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
       await startNode(`bench-node-${uniqueId()}`);

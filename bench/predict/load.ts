@@ -1,6 +1,7 @@
 // Closed-loop load from its own process: `concurrency` clients each send the next request as soon
 // as the last one is answered, for `seconds`, after a warm-up. Prints one JSON line:
-// { requests, errors, seconds, throughput, p50, p99 } (latencies in ms).
+// { requests, errors, seconds, throughput, p50, p99 } (latencies in ms). KEELSON_API_KEY, when set,
+// goes as a bearer token (a gateway's API key, or a node's token).
 //   node -r @swc-node/register bench/predict/load.ts <rest|grpc> <target> <model> <concurrency> <seconds> <body.json>
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -49,7 +50,10 @@ function restCaller(): () => Promise<void> {
 }
 
 function grpcCaller(): () => Promise<void> {
-  const client = createInferenceGrpcClient(target);
+  const key = process.env.KEELSON_API_KEY;
+  const client = createInferenceGrpcClient(target, {
+    metadata: key ? { authorization: `Bearer ${key}` } : {},
+  });
   const parsed = parseInferRequest(JSON.parse(body));
   const inferRequest: InferRequest = { model, ...parsed };
   return () => client.infer(inferRequest, { raw: true }).then(() => undefined);

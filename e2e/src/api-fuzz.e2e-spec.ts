@@ -5,6 +5,7 @@ import {
   freePort,
   runTsProcess,
   testInfra,
+  testNodeToken,
   uniqueId,
   waitForOk,
   type TsProcess,
@@ -117,7 +118,7 @@ describe('the inference REST under a property-based fuzzer', () => {
 
   it(
     'prediction node: no server error, every status documented, 405 for undeclared methods',
-    () => fuzz('prediction', pool.nodes[0].http),
+    () => fuzz('prediction', pool.nodes[0].http, testNodeToken()),
     300_000,
   );
 

@@ -7,6 +7,7 @@ import {
   freePort,
   runTsProcess,
   testInfra,
+  testNodeHeaders,
   uniqueId,
   waitFor,
   waitForOk,
@@ -90,10 +91,12 @@ describe('drift on the credit model', () => {
       ratePerSecond: 10_000,
       burst: 10_000,
     });
-    const call = async (url: string, method: string, body?: unknown) => {
+    // `node`: the call goes to a prediction node, with the node token instead of the API key.
+    const call = async (url: string, method: string, body?: unknown, node = false) => {
+      const auth = node ? testNodeHeaders() : { authorization: `Bearer ${key}` };
       const response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        headers: { ...auth, 'content-type': 'application/json' },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
       return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -176,9 +179,12 @@ describe('drift on the credit model', () => {
     );
     const predict = async (batch: CreditRecord[]) => {
       for (let i = 0; i < batch.length; i += 50) {
-        const r = await call(`${address}/v2/models/${model}/infer`, 'POST', {
-          inputs: inputs(batch.slice(i, i + 50)),
-        });
+        const r = await call(
+          `${address}/v2/models/${model}/infer`,
+          'POST',
+          { inputs: inputs(batch.slice(i, i + 50)) },
+          true,
+        );
         expect(r.status).toBe(200);
       }
     };

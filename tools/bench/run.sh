@@ -11,4 +11,6 @@ fi
 shift
 tools/build/build.sh # benchmarks run the compiled services, as `./keelson up` does
 export SWC_NODE_PROJECT="$root/tsconfig.json"
+# The nodes a benchmark starts require a node token; its gateways, recoveries and clients hold it.
+export KEELSON_NODE_TOKENS=${KEELSON_NODE_TOKENS:-keelson-bench-node-token}
 exec node -r @swc-node/register "bench/$name.ts" "$@"

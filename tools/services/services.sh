@@ -14,6 +14,15 @@ SERVICES=("ingestion:${INGESTION_HTTP_PORT:-8082}" "preprocessing:${PREPROCESSIN
   "gateway:${GATEWAY_HTTP_PORT:-8080}" "monitoring:${MONITORING_HTTP_PORT:-8084}"
   "recovery:${RECOVERY_HTTP_PORT:-8085}")
 
+# The node token prediction nodes require and the gateway and recovery hold (docs/security.md):
+# made once per checkout under .keelson/ (git-ignored, owner-only), unless the environment has one.
+if [ -z "${KEELSON_NODE_TOKENS:-}" ]; then
+  [ -s "$state/node-token" ] || (umask 077 && node -e \
+    "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))" >"$state/node-token")
+  KEELSON_NODE_TOKENS=$(cat "$state/node-token")
+  export KEELSON_NODE_TOKENS
+fi
+
 log() { printf '[services] %s\n' "$*" >&2; }
 ready() { curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 pid_of() { [ -f "$state/run/$1.pid" ] && cat "$state/run/$1.pid"; }

@@ -3,6 +3,7 @@ import { gatewayConfig } from './config';
 
 const hedgeAfter = (value?: string, attemptTimeout?: string) =>
   gatewayConfig.load({
+    KEELSON_NODE_TOKENS: 'a-test-node-token-0123',
     ...(value !== undefined && { GATEWAY_HEDGE_AFTER: value }),
     ...(attemptTimeout !== undefined && { GATEWAY_ATTEMPT_TIMEOUT: attemptTimeout }),
   }).hedge.after;

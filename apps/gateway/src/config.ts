@@ -2,6 +2,7 @@ import {
   ConfigError,
   defineConfig,
   env,
+  nodeCredentialSettings,
   serviceSettings,
   type Env,
   type Setting,
@@ -49,6 +50,8 @@ function hedgeAfter(variable: string): Setting<HedgeAfter> {
  */
 const definition = defineConfig('gateway', {
   ...serviceSettings('gateway'),
+  /** The token every call to a prediction node carries (nodes refuse calls without it). */
+  nodeCredential: nodeCredentialSettings(),
   http: {
     host: env.string('GATEWAY_HOST', { default: '127.0.0.1' }),
     port: env.port('GATEWAY_HTTP_PORT', 8080),

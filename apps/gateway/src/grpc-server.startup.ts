@@ -1,6 +1,6 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import { createInferenceGrpcServer } from '@keelson/inference';
-import { grpcAuthInterceptor } from './auth/grpc-auth.interceptor';
+import { grpcApiKeyInterceptor } from './auth/grpc-auth.interceptor';
 import type { GatewayConfig } from './config';
 import type { RequestHandling } from './request-handling.startup';
 
@@ -16,7 +16,7 @@ export async function startGrpcServer(
   { handler, authorizer }: RequestHandling,
 ): Promise<RunningGrpcServer> {
   const grpc = createInferenceGrpcServer(handler, {
-    interceptors: [grpcAuthInterceptor(authorizer)],
+    interceptors: [grpcApiKeyInterceptor(authorizer)],
   });
   const port = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(

@@ -1,3 +1,4 @@
+import { nodeCallHeaders } from '@keelson/config';
 import type { Messaging } from '@keelson/messaging';
 import { DEFAULT_ADAPTIVE_LIMIT } from '@keelson/service-kit';
 import type { Logger } from '@keelson/tracing';
@@ -31,13 +32,14 @@ export async function startServingPool(
   messaging: Messaging,
   logger: Logger,
 ): Promise<ServingPool> {
+  const nodeHeaders = nodeCallHeaders(config.nodeCredential.tokens);
   const transports = {
     addressOf: (record: NodeRecord) =>
       config.pool.transport === 'grpc' ? record.addresses.grpc : record.addresses.http,
     create: (address: string) =>
       config.pool.transport === 'grpc'
-        ? new GrpcNodeTransport(address)
-        : new HttpNodeTransport(address),
+        ? new GrpcNodeTransport(address, nodeHeaders)
+        : new HttpNodeTransport(address, nodeHeaders),
   };
   const pool = new NodePool(
     {

@@ -1,6 +1,12 @@
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { Server } from '@grpc/grpc-js';
-import { createInferenceGrpcServer, inferenceRequestListener } from '@keelson/inference';
+import {
+  createInferenceGrpcServer,
+  grpcAuthInterceptor,
+  inferenceRequestListener,
+  metadataValue,
+  NodeCredential,
+} from '@keelson/inference';
 import { connectNats, EventPublisher, provision } from '@keelson/messaging';
 import { CATALOGUE } from '@keelson/schemas';
 import {
@@ -39,6 +45,7 @@ export interface RunningNode extends RunningService {
 export async function startPrediction(config: PredictionConfig): Promise<RunningNode> {
   const logger = createLogger({ name: 'prediction', level: config.telemetry.logLevel });
   const source = `prediction/${config.nodeId}`;
+  const credential = new NodeCredential(config.credential.tokens);
   const messaging = await connectNats({
     url: config.nats.url,
     name: source,
@@ -76,7 +83,10 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
     listener: (fastify) => {
       const inference = inferenceRequestListener(
         handler,
-        { bodyLimit: config.http.maxBodyBytes },
+        {
+          bodyLimit: config.http.maxBodyBytes,
+          authorize: (headers) => credential.check(headers.authorization),
+        },
         fastify,
       );
       // The data plane skips Fastify's hooks, so it says `Connection: close` while draining itself.
@@ -99,12 +109,16 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       failed: store.failures(),
     });
   });
-  if (faults) registerDrillRoutes(fastify, faults);
+  if (faults) registerDrillRoutes(fastify, faults, credential);
 
   await store.start(); // every model known now is loaded and warm before the node listens
   await app.listen(config.http.port, config.http.host);
   const url = await localUrl(app);
-  const grpc: Server = createInferenceGrpcServer(handler);
+  const grpc: Server = createInferenceGrpcServer(handler, {
+    interceptors: [
+      grpcAuthInterceptor((metadata) => credential.check(metadataValue(metadata, 'authorization'))),
+    ],
+  });
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(
       `${config.http.host}:${config.http.grpcPort}`,

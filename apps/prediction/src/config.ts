@@ -1,4 +1,10 @@
-import { defineConfig, env, natsSettings, telemetrySettings } from '@keelson/config';
+import {
+  defineConfig,
+  env,
+  natsSettings,
+  nodeCredentialSettings,
+  telemetrySettings,
+} from '@keelson/config';
 import { hostname } from 'node:os';
 
 /** A prediction node needs NATS only: models, pointers and artifacts all come over JetStream. */
@@ -10,6 +16,8 @@ export const predictionConfig = defineConfig('prediction', {
   }),
   nats: natsSettings(),
   telemetry: telemetrySettings(),
+  /** Required on every inference call and drill route; the health probes and /metrics are open. */
+  credential: nodeCredentialSettings(),
   http: {
     host: env.string('PREDICTION_HOST', { default: '127.0.0.1' }),
     port: env.port('PREDICTION_HTTP_PORT', 8100),

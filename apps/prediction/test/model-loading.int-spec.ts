@@ -7,6 +7,7 @@ import {
   publishTestModel,
   runPredictionNode,
   testInfra,
+  testNodeHeaders,
   uniqueId,
   waitFor,
   type TsProcess,
@@ -63,10 +64,10 @@ describe('a prediction node whose model cannot be loaded at first', () => {
     const infer = () =>
       fetch(`${http}/v2/models/${model}/infer`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...testNodeHeaders() },
         body: JSON.stringify({ inputs: churnInputs(1) }),
       });
-    expect((await infer()).status).not.toBe(200);
+    expect((await infer()).status).toBe(404); // not loaded yet: no such model on this node
 
     await store.putBlob({ name: `sha256-${sha256}` }, bytes);
     await waitFor('the node ready', async () => (await fetch(`${http}/health/ready`)).ok, {

@@ -6,6 +6,8 @@ import {
   publishTestModel,
   runPredictionNode,
   testInfra,
+  testNodeHeaders,
+  testNodeToken,
   uniqueId,
   waitFor,
   type TsProcess,
@@ -82,11 +84,14 @@ export async function nodeProcessFixture(env: Record<string, string> = {}) {
     /** The fixture's own NATS connection (to read the node's events and buckets). */
     messaging,
     running,
-    call: apiClient(() => seen.addresses.http),
+    /** Calls the node's REST port with the node token, as the gateway does. */
+    call: apiClient(() => seen.addresses.http, testNodeToken()),
 
-    /** A gRPC client of the node, closed with the fixture. */
+    /** A gRPC client of the node with the node token, closed with the fixture. */
     grpc(): InferenceGrpcClient {
-      const client = createInferenceGrpcClient(seen.addresses.grpc);
+      const client = createInferenceGrpcClient(seen.addresses.grpc, {
+        metadata: testNodeHeaders(),
+      });
       grpcClients.push(client);
       return client;
     },

@@ -8,7 +8,7 @@ import {
   type NodeHeartbeat,
   type PredictionSampled,
 } from '@keelson/schemas';
-import { waitFor } from '@keelson/testing';
+import { testNodeToken, waitFor } from '@keelson/testing';
 import { churnInputsOf as churnInputs } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
@@ -91,8 +91,50 @@ describe('prediction node in its own process (real NATS, real onnxruntime, REST 
     expect((await f.call('GET', '/v2/models/nope/ready')).status).toBe(400);
   });
 
+  it('answers inference, metadata and drills only to a caller with the node token', async () => {
+    const body = { inputs: churnInputs(rows) };
+    const infer = `/v2/models/${model}/infer`;
+    for (const key of [null, 'not-the-node-token-0123', `${testNodeToken()}x`]) {
+      const refused = await f.call('POST', infer, { body, key });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatch(/node token/);
+      expect(refused.body.error).not.toContain(testNodeToken());
+      expect((await f.call('GET', `/v2/models/${model}`, { key })).status).toBe(401);
+      expect((await f.call('GET', '/v2', { key })).status).toBe(401);
+    }
+    // Probes and scrapes carry no secrets: health and metrics stay open.
+    expect((await f.call('GET', '/v2/health/ready', { key: null })).status).toBe(200);
+    expect((await f.call('GET', '/health/ready', { key: null })).status).toBe(200);
+    expect((await f.call('GET', '/metrics', { key: null })).status).toBe(200);
+    expect((await f.call('POST', infer, { body })).status).toBe(200);
+
+    const anonymous = createInferenceGrpcClient(f.addresses.grpc);
+    const wrong = createInferenceGrpcClient(f.addresses.grpc, {
+      metadata: { authorization: 'Bearer not-the-node-token-0123' },
+    });
+    try {
+      for (const client of [anonymous, wrong]) {
+        expect(await client.serverLive()).toBe(true);
+        await expect(client.modelMetadata(model)).rejects.toMatchObject({
+          code: 'UNAUTHENTICATED',
+        });
+        await expect(
+          client.infer({
+            model,
+            inputs: [
+              { name: 'spend', datatype: 'FP64', shape: [1, 1], data: Float64Array.from([1]) },
+            ],
+          }),
+        ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      }
+    } finally {
+      anonymous.close();
+      wrong.close();
+    }
+  });
+
   it('answers the same over gRPC, raw and typed contents, with statuses for errors', async () => {
-    const client = createInferenceGrpcClient(f.addresses.grpc);
+    const client = f.grpc();
     try {
       expect(await client.serverLive()).toBe(true);
       expect(await client.modelReady(model, '1')).toBe(true);

@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { testNodeToken } from '@keelson/testing';
 import { nodeProcessFixture, type NodeProcessFixture } from './node-process';
 
 const run = (file: string, args: string[], timeoutMs: number) =>
@@ -51,6 +52,8 @@ describe('tritonclient against a prediction node', () => {
         f.addresses.grpc,
         '--model',
         f.model,
+        '--token',
+        testNodeToken(),
       ],
       120_000,
     );

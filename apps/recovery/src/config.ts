@@ -1,4 +1,10 @@
-import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/config';
+import {
+  defineConfig,
+  env,
+  nodeCredentialSettings,
+  rateLimitSettings,
+  serviceSettings,
+} from '@keelson/config';
 
 /**
  * Recovery: NATS for alerts, routing, the DLQ and replays; the database for dead letters, replay
@@ -6,6 +12,8 @@ import { defineConfig, env, rateLimitSettings, serviceSettings } from '@keelson/
  */
 export const recoveryConfig = defineConfig('recovery', {
   ...serviceSettings('recovery'),
+  /** The token recovery's probes of prediction nodes carry (a real inference needs it). */
+  nodeCredential: nodeCredentialSettings(),
   http: {
     host: env.string('RECOVERY_HOST', { default: '127.0.0.1' }),
     port: env.port('RECOVERY_HTTP_PORT', 8085),

@@ -1,5 +1,11 @@
 import { Kvm } from '@nats-io/kv';
-import { publishTestModel, runPredictionNode, waitFor, type TsProcess } from '@keelson/testing';
+import {
+  publishTestModel,
+  runPredictionNode,
+  testNodeHeaders,
+  waitFor,
+  type TsProcess,
+} from '@keelson/testing';
 import { recoveryFixture, type RecoveryFixture } from './recovery-fixture';
 
 interface Node {
@@ -52,7 +58,7 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
   const faults = (node: Node, body: object | null) =>
     fetch(`${node.http}/drill/faults`, {
       method: body ? 'PUT' : 'DELETE',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...testNodeHeaders() },
       ...(body && { body: JSON.stringify(body) }),
     });
 

@@ -15,6 +15,7 @@ import {
   publishTestModel,
   runTsProcess,
   testInfra,
+  testNodeHeaders,
   uniqueId,
   waitFor,
   waitForOk,
@@ -225,7 +226,7 @@ export async function servingPool(
     async faults(node: PoolNode, faults: Record<string, unknown> | null) {
       const response = await fetch(`${node.http}/drill/faults`, {
         method: faults ? 'PUT' : 'DELETE',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...testNodeHeaders() },
         ...(faults && { body: JSON.stringify(faults) }),
       });
       if (!response.ok)

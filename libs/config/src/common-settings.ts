@@ -66,6 +66,25 @@ export const telemetrySettings = () => ({
   }),
 });
 
+/**
+ * The credential prediction nodes require on every inference call and drill route; the gateways
+ * and recovery hold it (libs/inference `NodeCredential`, docs/security.md). Required: a node
+ * without it would let anyone who reaches its port around the gateway's keys. Comma-separated
+ * to rotate: nodes accept every token listed, callers send the first.
+ */
+export const nodeCredentialSettings = () => ({
+  tokens: env.list('KEELSON_NODE_TOKENS', {
+    secret: true,
+    pattern: /^[\x21-\x7e]{16,}$/,
+    hint: 'at least 16 printable characters without spaces or commas',
+    description: 'node token(s); `./keelson up` makes one',
+  }),
+});
+
+/** What a caller of prediction nodes sends: the first of its node tokens, as a bearer token. */
+export const nodeCallHeaders = (tokens: readonly string[]): Record<string, string> =>
+  tokens.length > 0 ? { authorization: `Bearer ${tokens[0]}` } : {};
+
 /** What every service reads: its node id, NATS, the database and telemetry. */
 export const serviceSettings = (service: string) => ({
   nodeId: env.string('NODE_ID', {

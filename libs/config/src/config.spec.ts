@@ -1,5 +1,10 @@
 import { ConfigError, defineConfig } from './define-config';
-import { mongoSettings, natsSettings } from './common-settings';
+import {
+  mongoSettings,
+  natsSettings,
+  nodeCallHeaders,
+  nodeCredentialSettings,
+} from './common-settings';
 import { env } from './settings';
 
 const appConfig = defineConfig('ingestion', {
@@ -84,6 +89,27 @@ describe('defineConfig', () => {
   it('reports a required variable that is missing', () => {
     const required = defineConfig('x', { key: env.string('API_KEY') });
     expect(() => required.load({})).toThrow('  - API_KEY is required but not set');
+  });
+
+  it('requires node tokens, checks each of them and never prints one', () => {
+    const nodes = defineConfig('x', { credential: nodeCredentialSettings() });
+    expect(() => nodes.load({})).toThrow('  - KEELSON_NODE_TOKENS is required but not set');
+    const refusal = (() => {
+      try {
+        nodes.load({ KEELSON_NODE_TOKENS: 'a-long-enough-token-1, tooshort' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refusal).toMatch(/KEELSON_NODE_TOKENS item 2 must be at least 16 printable characters/);
+    expect(refusal).not.toContain('a-long-enough-token-1');
+    const loaded = nodes.load({
+      KEELSON_NODE_TOKENS: ' new-token-0123456789 , old-token-0123456789 ',
+    });
+    expect(loaded.credential.tokens).toEqual(['new-token-0123456789', 'old-token-0123456789']);
+    expect(nodeCallHeaders(loaded.credential.tokens)).toEqual({
+      authorization: 'Bearer new-token-0123456789',
+    });
   });
 
   it('lists the variables it reads', () => {

@@ -151,14 +151,20 @@ export const env = {
   },
 
   /** Comma-separated values. */
-  list(variable: string, opts: Options<string[]> = {}): Setting<string[]> {
-    return setting(variable, opts, (raw) =>
-      ok(
-        raw
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
-    );
+  /** Comma-separated; with `pattern`, every item must match it (`hint` says how, masked or not). */
+  list(
+    variable: string,
+    opts: Options<string[]> & { pattern?: RegExp; hint?: string } = {},
+  ): Setting<string[]> {
+    return setting(variable, opts, (raw) => {
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = opts.pattern && items.findIndex((item) => !opts.pattern!.test(item));
+      return bad === undefined || bad < 0
+        ? ok(items)
+        : fail(`item ${bad + 1} must be ${opts.hint ?? `like ${opts.pattern}`}`);
+    });
   },
 };

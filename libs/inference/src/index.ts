@@ -33,3 +33,5 @@ export {
 export type { ModelMetadata as EngineModelMetadata } from './engine/tensor-metadata';
 export { LatencyWindow, type LatencyPercentiles } from './engine/latency-window';
 export type { EngineSessionOptions } from './engine/worker-protocol';
+export * from './grpc/auth-interceptor';
+export * from './auth/node-credential';

@@ -7,6 +7,21 @@ export const testInfra = {
   mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson_test',
 };
 
+/**
+ * The node token a test's nodes require and its gateways and recoveries hold (set for every test by
+ * tools/test/integration-setup.js): for a test that calls a node directly, as only they may.
+ */
+export const testNodeToken = (): string => {
+  const token = process.env.KEELSON_NODE_TOKENS?.split(',')[0]?.trim();
+  if (!token) throw new Error('KEELSON_NODE_TOKENS is not set (tools/test/integration-setup.js)');
+  return token;
+};
+
+/** The headers a test's direct call to a prediction node carries. */
+export const testNodeHeaders = (): Record<string, string> => ({
+  authorization: `Bearer ${testNodeToken()}`,
+});
+
 /** A short random suffix, so concurrent and repeated runs never share a stream or collection. */
 export const uniqueId = (): string => randomBytes(4).toString('hex');
 

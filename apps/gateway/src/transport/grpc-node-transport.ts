@@ -48,7 +48,7 @@ export class GrpcNodeTransport implements NodeTransport {
   private readonly client: Client;
   private readonly service = inferenceServiceDefinition();
 
-  /** `headers`: metadata sent with every call (the benchmark's API key; nodes need none). */
+  /** `headers`: metadata sent with every call (the node token, `NodeCredential.headers()`). */
   constructor(
     readonly address: string,
     private readonly headers: Record<string, string> = {},
@@ -149,6 +149,9 @@ export class GrpcNodeTransport implements NodeTransport {
         'DEADLINE_EXCEEDED',
         `node ${this.address} did not answer in time`,
       );
+    // The node refusing the gateway's own credential is the gateway's fault, not the client's.
+    if (error.code === status.UNAUTHENTICATED)
+      return new InferenceError('INTERNAL', `node ${this.address} refused: ${details}`);
     return InferenceError.fromGrpcStatus(error.code, details);
   }
 }

@@ -53,7 +53,7 @@ export class HttpNodeTransport implements NodeTransport {
   private active = 0;
   private closing = false;
 
-  /** `headers`: sent with every request (the benchmark's API key; nodes need none). */
+  /** `headers`: sent with every request (the node token, `NodeCredential.headers()`). */
   constructor(
     readonly address: string,
     private readonly headers: Record<string, string> = {},
@@ -126,6 +126,8 @@ export class HttpNodeTransport implements NodeTransport {
     if (answer.status === 200 && parsed !== undefined) return parsed as T;
     const message =
       (parsed as { error?: string } | undefined)?.error ?? `node answered HTTP ${answer.status}`;
+    // Unmapped statuses, 401 among them (the node refused the gateway's own token), are the
+    // gateway's fault, not the client's: INTERNAL.
     const code = CODE_BY_STATUS[answer.status] ?? 'INTERNAL';
     if (code === 'UNAVAILABLE' || code === 'DEADLINE_EXCEEDED')
       throw new NodeUnreachable(code, message);

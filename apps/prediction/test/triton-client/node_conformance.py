@@ -64,16 +64,19 @@ def main():
     parser.add_argument("--rest", required=True)
     parser.add_argument("--grpc", required=True)
     parser.add_argument("--model", required=True)
+    parser.add_argument("--token", required=True, help="the node token (nodes refuse calls without it)")
     args = parser.parse_args()
+    # Every call carries the node token, as the gateway's do; tritonclient sends headers as gRPC metadata too.
+    auth = {"authorization": f"Bearer {args.token}"}
     answers = {}
 
     for protocol, module, url in (("http", httpclient, args.rest), ("grpc", grpcclient, args.grpc)):
         client = module.InferenceServerClient(url=url)
-        check(protocol, "server live and ready", lambda: expect(client.is_server_live() and client.is_server_ready(), "not live/ready"))
-        check(protocol, "model ready", lambda: expect(client.is_model_ready(args.model, "1") and not client.is_model_ready("missing"), "readiness"))
+        check(protocol, "server live and ready", lambda: expect(client.is_server_live(headers=auth) and client.is_server_ready(headers=auth), "not live/ready"))
+        check(protocol, "model ready", lambda: expect(client.is_model_ready(args.model, "1", headers=auth) and not client.is_model_ready("missing", headers=auth), "readiness"))
 
         def metadata():
-            meta = client.get_model_metadata(args.model)
+            meta = client.get_model_metadata(args.model, headers=auth)
             meta = meta if isinstance(meta, dict) else json.loads(module_to_json(meta))
             names = [i["name"] for i in meta["inputs"]]
             expect(names == ["tenure", "spend", "plan"], f"inputs {names}")
@@ -86,7 +89,7 @@ def main():
             outputs = [module.InferRequestedOutput("probabilities"), module.InferRequestedOutput("label")]
             if protocol == "http":
                 outputs = [module.InferRequestedOutput(o.name(), binary_data=False) for o in outputs]
-            result = client.infer(args.model, inputs(module, protocol), model_version="1", request_id="tc-1", outputs=outputs)
+            result = client.infer(args.model, inputs(module, protocol), model_version="1", request_id="tc-1", outputs=outputs, headers=auth)
             probabilities = result.as_numpy("probabilities")
             label = result.as_numpy("label")
             expect(probabilities.shape == (3, 2), f"shape {probabilities.shape}")
@@ -102,7 +105,7 @@ def main():
 
         def unknown_model():
             try:
-                client.infer("missing", inputs(module, protocol))
+                client.infer("missing", inputs(module, protocol), headers=auth)
             except InferenceServerException as error:
                 return {"status": str(error.status())}
             raise AssertionError("an unknown model was answered")

@@ -5,6 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { nodeCallHeaders } from '@keelson/config';
 import { APP_CONFIG } from '@keelson/config/nest';
 import {
   DEFAULT_HEALING_SETTINGS,
@@ -70,7 +71,10 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
       () => void this.tick(), // a new alert is acted on now, not at the next tick
     );
     this.callers = new CallerView(messaging);
-    this.prober = new Prober(config.routing.probeTimeoutMs);
+    this.prober = new Prober(
+      config.routing.probeTimeoutMs,
+      nodeCallHeaders(config.nodeCredential.tokens),
+    );
     const r = config.routing;
     this.settings = {
       ...DEFAULT_HEALING_SETTINGS,

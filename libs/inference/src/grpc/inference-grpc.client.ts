@@ -36,6 +36,8 @@ export interface InferenceGrpcClientOptions {
   /** Defaults to insecure (plain HTTP/2), as inside the cluster. */
   credentials?: ChannelCredentials;
   channelOptions?: ChannelOptions;
+  /** Sent with every call: a prediction node's token (`authorization: Bearer <token>`). */
+  metadata?: Record<string, string>;
 }
 
 export interface CallOptions {
@@ -88,6 +90,11 @@ export function createInferenceGrpcClient(
     ...options.channelOptions,
   });
   const service = inferenceServiceDefinition();
+  const callMetadata = () => {
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
+    return metadata;
+  };
 
   function call<Req, Res>(rpc: InferenceRpc, request: Req, deadlineMs?: number): Promise<Res> {
     const method = service[rpc];
@@ -97,7 +104,7 @@ export function createInferenceGrpcClient(
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        new Metadata(),
+        callMetadata(),
         deadlineMs === undefined ? {} : { deadline: deadlineMs },
         (error, response) => (error ? reject(fromServiceError(error)) : resolve(response as Res)),
       );
