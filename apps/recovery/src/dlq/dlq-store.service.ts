@@ -168,21 +168,28 @@ export class DlqStore {
       this.logger.warn(
         `replay of ${entryId} failed again (${entry.returns + 1} of ${this.config.replay.maxReplays})${parked ? ': parked' : ''}`,
       );
-    await this.recount(entry.groupId);
     if (parked) {
       // Thrown, the DLQ message comes back once this leader's alerts are loaded.
       if (!this.alerts.ready) throw new Error(`the dlq.parked alert for ${entryId} waits`);
-      const group = this.groups.get(entry.groupId);
-      this.alerts.fire({
-        kind: 'dlq.parked',
-        target: entry.groupId,
-        severity: 'warning',
-        message: `${group?.counts.parked ?? 1} message(s) of ${entry.stream}/${entry.consumer} failed again after ${this.config.replay.maxReplays} replays and are parked for an operator`,
-        reasons: [entry.pattern.slice(0, 200)],
-        evidence: { groupId: entry.groupId, entry: entryId, lastError: error.slice(0, 500) },
-      });
+      // Raised before the recount: the page must not wait on the group's counting queries.
+      this.fireParked(entry, entryId, error);
     }
+    await this.recount(entry.groupId);
+    if (parked) this.fireParked(entry, entryId, error); // the same alert, now with the count
     return true;
+  }
+
+  /** Raises (or, raised, updates) the group's dlq.parked alert; its message counts what is parked. */
+  private fireParked(entry: DeadLetterEntry, entryId: string, error: string): void {
+    const parked = this.groups.get(entry.groupId)?.counts.parked || 1;
+    this.alerts.fire({
+      kind: 'dlq.parked',
+      target: entry.groupId,
+      severity: 'warning',
+      message: `${parked} message(s) of ${entry.stream}/${entry.consumer} failed again after ${this.config.replay.maxReplays} replays and are parked for an operator`,
+      reasons: [entry.pattern.slice(0, 200)],
+      evidence: { groupId: entry.groupId, entry: entryId, lastError: error.slice(0, 500) },
+    });
   }
 
   /** Changes a group, one change at a time per group, and writes it whole. */
