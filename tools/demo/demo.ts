@@ -170,7 +170,7 @@ async function askForPredictions(key: string): Promise<void> {
     ),
   );
   say(
-    `ask it yourself: POST ${gateway}/v2/models/credit/infer with the key (KServe Open Inference Protocol v2; gRPC on 8081), or a node directly at ${prediction}`,
+    `ask it yourself: POST ${gateway}/v2/models/credit/infer with the key (KServe Open Inference Protocol v2; gRPC on 8081); a node at ${prediction} answers only the gateway and recovery (its token is in .keelson/node-token)`,
   );
 }
 
