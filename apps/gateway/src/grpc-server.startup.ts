@@ -1,5 +1,5 @@
-import { ServerCredentials } from '@grpc/grpc-js';
-import { createInferenceGrpcServer } from '@keelson/inference';
+import { createInferenceGrpcServer, grpcServerCredentials } from '@keelson/inference';
+import { serverTls } from '@keelson/service-kit';
 import { grpcApiKeyInterceptor } from './auth/grpc-auth.interceptor';
 import type { GatewayConfig } from './config';
 import type { RequestHandling } from './request-handling.startup';
@@ -21,7 +21,7 @@ export async function startGrpcServer(
   const port = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(
       `${config.http.host}:${config.http.grpcPort}`,
-      ServerCredentials.createInsecure(),
+      grpcServerCredentials(serverTls()), // TLS when KEELSON_TLS_CERT_FILE is set, as the REST edge
       (error, bound) => (error ? reject(error) : resolve(bound)),
     ),
   );

@@ -34,8 +34,11 @@ export async function startServingPool(
 ): Promise<ServingPool> {
   const nodeHeaders = nodeCallHeaders(config.nodeCredential.tokens);
   const transports = {
+    // A node whose REST address is https:// serves TLS on its gRPC port too (grpcs://).
     addressOf: (record: NodeRecord) =>
-      config.pool.transport === 'grpc' ? record.addresses.grpc : record.addresses.http,
+      config.pool.transport === 'grpc'
+        ? `${record.addresses.http.startsWith('https:') ? 'grpcs://' : ''}${record.addresses.grpc}`
+        : record.addresses.http,
     create: (address: string) =>
       config.pool.transport === 'grpc'
         ? new GrpcNodeTransport(address, nodeHeaders)

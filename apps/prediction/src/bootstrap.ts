@@ -1,8 +1,8 @@
-import { ServerCredentials } from '@grpc/grpc-js';
 import type { Server } from '@grpc/grpc-js';
 import {
   createInferenceGrpcServer,
   grpcAuthInterceptor,
+  grpcServerCredentials,
   inferenceRequestListener,
   metadataValue,
   NodeCredential,
@@ -13,6 +13,7 @@ import {
   closeConnectionsWhile,
   createHttpApp,
   localUrl,
+  serverTls,
   settleMs,
   type CloseOptions,
   type RunningService,
@@ -122,12 +123,14 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   const grpcPort = await new Promise<number>((resolve, reject) =>
     grpc.bindAsync(
       `${config.http.host}:${config.http.grpcPort}`,
-      ServerCredentials.createInsecure(),
+      grpcServerCredentials(serverTls()),
       (error, port) => (error ? reject(error) : resolve(port)),
     ),
   );
   const grpcAddress = `${config.http.advertiseHost}:${grpcPort}`;
-  const httpAddress = `http://${config.http.advertiseHost}:${new URL(url).port}`;
+  const listening = new URL(url);
+  // `https://` says both ports serve TLS (the gateway then calls the gRPC port over TLS too).
+  const httpAddress = `${listening.protocol}//${config.http.advertiseHost}:${listening.port}`;
 
   const telemetry = new NodeTelemetry(
     messaging,

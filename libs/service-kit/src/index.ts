@@ -17,3 +17,4 @@ export * from './openapi.controller';
 export * from './method-not-allowed';
 export * from './overload/adaptive-limit';
 export * from './overload/concurrency-hook';
+export * from './tls';

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener } from 'node:http';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:https';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule } from '@nestjs/common';
@@ -22,6 +23,7 @@ import { ErrorFilter } from './error.filter';
 import { HealthController } from './health.controller';
 import { answerMethodNotAllowed } from './method-not-allowed';
 import { ServiceHeartbeats } from './service-heartbeat';
+import { serverTls } from './tls';
 
 /** How often a service says it is there (recovery judges a consumer's service by it). */
 const SERVICE_HEARTBEAT_MS = 2_000;
@@ -109,14 +111,17 @@ export async function createHttpApp(
   options: { bodyLimit?: number; listener?: (fastify: RequestListener) => RequestListener } = {},
 ): Promise<NestFastifyApplication> {
   const { listener } = options;
+  const tls = serverTls();
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       trustProxy: true,
+      ...(tls && !listener && { https: tls }),
       ...(listener && {
         serverFactory: (fastify: RequestListener) => {
-          const server = createServer(listener(fastify));
+          const handler = listener(fastify);
+          const server = tls ? createTlsServer(tls, handler) : createServer(handler);
           server.keepAliveTimeout = KEEP_ALIVE_MS; // as Fastify's own server; clients pool for less
           return server;
         },
@@ -169,8 +174,11 @@ function healthOf(app: NestFastifyApplication): HealthController | undefined {
   }
 }
 
-export const localUrl = async (app: NestFastifyApplication) =>
-  (await app.getUrl()).replace('[::1]', '127.0.0.1');
+/** Where the app listens; `https://` when it serves TLS (Nest's getUrl does not know it). */
+export const localUrl = async (app: NestFastifyApplication) => {
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return app.getHttpServer() instanceof TlsServer ? url.replace(/^http:/, 'https:') : url;
+};
 
 export interface ServiceOptions {
   /** Service name: logs, traces and the CloudEvents source. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import {
   Client,
   connectivityState,
@@ -48,19 +50,25 @@ export class GrpcNodeTransport implements NodeTransport {
   private readonly client: Client;
   private readonly service = inferenceServiceDefinition();
 
-  /** `headers`: metadata sent with every call (the node token, `NodeCredential.headers()`). */
+  /** `headers`: metadata sent with every call (the node token: `nodeCallHeaders` in @keelson/config). */
   constructor(
     readonly address: string,
     private readonly headers: Record<string, string> = {},
   ) {
-    this.client = new Client(address, credentials.createInsecure(), {
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-      'grpc.enable_retries': 0,
-      // A restarted node is back in rotation within a second, not grpc's default minute or two.
-      'grpc.initial_reconnect_backoff_ms': 250,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-    });
+    // `grpcs://host:port`: TLS, trusting Node's roots and NODE_EXTRA_CA_CERTS.
+    const tls = address.startsWith('grpcs://');
+    this.client = new Client(
+      tls ? address.slice('grpcs://'.length) : address,
+      tls ? credentials.createSsl(trustedRoots()) : credentials.createInsecure(),
+      {
+        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+        'grpc.enable_retries': 0,
+        // A restarted node is back in rotation within a second, not grpc's default minute or two.
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      },
+    );
   }
 
   async infer(request: InferRequest, limits: CallLimits): Promise<InferResponse> {
@@ -154,6 +162,21 @@ export class GrpcNodeTransport implements NodeTransport {
       return new InferenceError('INTERNAL', `node ${this.address} refused: ${details}`);
     return InferenceError.fromGrpcStatus(error.code, details);
   }
+}
+
+/**
+ * The certificates a TLS channel trusts: Node's bundled roots and the file NODE_EXTRA_CA_CERTS
+ * names. grpc-js builds its own TLS context, which leaves the extra certificates out (measured:
+ * "unable to verify the first certificate" with the issuer in NODE_EXTRA_CA_CERTS), so they are
+ * passed explicitly, read once.
+ */
+let roots: Buffer | undefined;
+function trustedRoots(): Buffer {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  roots ??= Buffer.from(
+    [...rootCertificates, ...(extra ? [readFileSync(extra, 'utf8')] : [])].join('\n'),
+  );
+  return roots;
 }
 
 function tensorMetadata(t: TensorMetadataMessage): TensorMetadata {

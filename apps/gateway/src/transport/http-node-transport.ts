@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
 import {
   InferenceError,
   parseInferRequest,
@@ -41,24 +42,31 @@ interface HttpAnswer {
 export class HttpNodeTransport implements NodeTransport {
   // LIFO keeps the busy sockets busy and lets the rest idle out; closing idle ones well before the
   // node's keep-alive timeout (72 s) avoids sending on a socket the node is closing.
-  private readonly agent = new Agent({
-    keepAlive: true,
-    maxSockets: 256,
-    scheduling: 'lifo',
-    timeout: 30_000,
-  });
+  private readonly agent: Agent;
+  private readonly request: typeof httpRequest;
   private readonly base: URL;
   /** Consecutive requests that could not reach the node. */
   private unreachableRun = 0;
   private active = 0;
   private closing = false;
 
-  /** `headers`: sent with every request (the node token, `NodeCredential.headers()`). */
+  /** `headers`: sent with every request (the node token: `nodeCallHeaders` in @keelson/config). */
   constructor(
     readonly address: string,
     private readonly headers: Record<string, string> = {},
   ) {
     this.base = new URL(address);
+    // An https:// node serves TLS; its issuer is trusted through the system's store or
+    // NODE_EXTRA_CA_CERTS, as every Node client does.
+    const tls = this.base.protocol === 'https:';
+    const options = {
+      keepAlive: true,
+      maxSockets: 256,
+      scheduling: 'lifo',
+      timeout: 30_000,
+    } as const;
+    this.agent = tls ? new TlsAgent(options) : new Agent(options);
+    this.request = tls ? tlsRequest : httpRequest;
   }
 
   async infer(request: InferRequest, limits: CallLimits): Promise<InferResponse> {
@@ -158,7 +166,7 @@ export class HttpNodeTransport implements NodeTransport {
         if (error) reject(error);
         else resolve(answer!);
       };
-      const req = httpRequest(
+      const req = this.request(
         {
           agent: this.agent,
           host: this.base.hostname,

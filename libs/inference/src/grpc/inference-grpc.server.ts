@@ -28,6 +28,13 @@ export interface InferenceGrpcServerOptions {
   interceptors?: ServerInterceptor[];
 }
 
+/** Plain HTTP/2, or TLS with this certificate chain and key (PEM): what a gRPC port binds with. */
+export function grpcServerCredentials(tls?: { cert: Buffer; key: Buffer }): ServerCredentials {
+  return tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
+    : ServerCredentials.createInsecure();
+}
+
 /** One unary RPC: the handler's failures become a gRPC status with the error's message. */
 function unary<Req, Res>(
   run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
