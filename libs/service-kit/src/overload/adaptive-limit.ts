@@ -12,8 +12,10 @@
  * queues and log10(limit) once something does, keeps probing for more capacity), falls by up to half per window when a queue builds, and by a fixed
  * share when the server itself refuses or times out. A caller that keeps a server saturated never
  * sees its no-load latency, so, as Envoy does, the limit measures it: at the start and about every
- * `probeEveryMs` (jittered by a quarter either way) it drops to a quarter for two windows (the first lets the queue drain, the second
- * is measured), and between probes any lower median also counts. Requests past the limit are
+ * `probeEveryMs` (jittered by a quarter either way) it drops to a quarter for two windows (the
+ * first lets the queue drain, the second is measured), a quarter again while the measured median
+ * is past the tolerance of the last no-load time (the quarter still queued), and between probes
+ * any lower median also counts. Requests past the limit are
  * refused at once by the caller: a server's queue is never where excess waits.
  *
  * Pure state, driven by the caller's clock: tests feed it plain numbers.
@@ -59,6 +61,8 @@ export class AdaptiveLimit {
   private phase: Phase = 'draining';
   private probedAt = 0;
   private probeAfterMs: number;
+  /** The concurrency a probe holds while it drains and measures. */
+  private probeValue: number;
 
   constructor(
     private readonly settings: AdaptiveLimitSettings = DEFAULT_ADAPTIVE_LIMIT,
@@ -66,12 +70,18 @@ export class AdaptiveLimit {
   ) {
     this.probeAfterMs = settings.probeEveryMs;
     this.value = settings.initial;
+    this.probeValue = settings.initial / 4;
   }
 
   /** Requests allowed outstanding at once now. */
   get limit(): number {
     if (this.phase === 'adapting') return Math.floor(this.value);
-    return Math.max(this.settings.min, Math.ceil(this.value / 4));
+    return Math.max(this.settings.min, Math.ceil(this.probeValue));
+  }
+
+  /** True while the limit is lowered to measure the no-load latency again. */
+  get probing(): boolean {
+    return this.phase !== 'adapting';
   }
 
   /** The latency the limit treats as no load (undefined until a window closed). */
@@ -104,7 +114,15 @@ export class AdaptiveLimit {
     } else if (this.samples.length < s.minSamples) {
       return; // too few answers yet: the window stays open
     } else if (this.phase === 'measuring') {
-      this.noLoadMs = medianOf(this.samples);
+      const median = medianOf(this.samples);
+      if (median > s.tolerance * this.noLoadMs && this.probeValue > s.min) {
+        // A quarter of the limit still queued (the server lost capacity since the last probe):
+        // what was measured is a queue, not the no-load time. Probe again a quarter as deep.
+        this.probeValue /= 4;
+        this.phase = 'draining';
+        return this.resetWindow();
+      }
+      this.noLoadMs = median;
       this.phase = 'adapting';
       this.probedAt = now;
       // Jittered, so that the limits of nodes that joined together do not probe together.
@@ -122,8 +140,15 @@ export class AdaptiveLimit {
       // A caller that never came near the limit has not shown the server can take more.
       if (this.peakOutstanding < this.value / 2) next = Math.min(next, this.value);
       this.value = clamp(this.value * (1 - s.smoothing) + next * s.smoothing, s.min, s.max);
-      if (now - this.probedAt >= this.probeAfterMs) this.phase = 'draining';
+      if (now - this.probedAt >= this.probeAfterMs) {
+        this.phase = 'draining';
+        this.probeValue = this.value / 4;
+      }
     }
+    this.resetWindow();
+  }
+
+  private resetWindow(): void {
     this.windowStart = undefined;
     this.samples = [];
     this.dropped = false;
