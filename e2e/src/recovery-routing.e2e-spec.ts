@@ -25,6 +25,17 @@ describe('recovery with real processes: ejection, re-admission, the pool cap', (
   });
 
   const state = async (n: PoolNode) => (await pool.routing(n.nodeId))?.state ?? 'active';
+
+  // Each case starts from a whole pool: a node a failed case left out would make the cap hold
+  // the next victim, and that case would fail for the wrong reason.
+  beforeEach(async () => {
+    await waitFor(
+      'every node active',
+      async () => (await Promise.all(pool.nodes.map(state))).every((s) => s === 'active'),
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    await pool.settled();
+  }, 200_000);
   async function ejectedWithin(
     victim: PoolNode,
     fault: () => Promise<unknown>,
@@ -56,19 +67,39 @@ describe('recovery with real processes: ejection, re-admission, the pool cap', (
     await heal();
     const healedAt = Date.now();
     const seen = new Set<string>();
+    // Every entry recovery wrote on the way back, with its reason: a slow return says why.
+    const path: string[] = [];
     const active = await waitFor(
       `${victim.nodeId} back at full weight`,
       async () => {
         const r = await pool.routing(victim.nodeId);
         if (r) seen.add(r.state);
+        const step = r && `${r.state} x${r.ejections} (${r.reason})`;
+        if (step && !path.at(-1)?.endsWith(step)) path.push(`+${Date.now() - healedAt} ms ${step}`);
         return r?.state === 'active' && r.weight === 1 ? r : undefined;
       },
       { timeoutMs: 70_000, intervalMs: 100 },
-    );
-    figures[`${name}-back`] = { afterMs: Date.now() - healedAt };
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${describeReturn(path, healedAt, victim)}`);
+    });
+    const afterMs = Date.now() - healedAt;
+    figures[`${name}-back`] = { afterMs, path };
+    if (afterMs > 60_000)
+      process.stdout.write(`${name}: ${describeReturn(path, healedAt, victim)}\n`);
     expect(seen.has('probation')).toBe(true);
     expect(Date.now() - healedAt).toBeLessThanOrEqual(60_000);
     return active as RoutingValue;
+  }
+
+  function describeReturn(path: string[], healedAt: number, victim: PoolNode): string {
+    const alerts = pool.alerts
+      .filter((a) => a.target === victim.nodeId)
+      .map((a) => `${a.at - healedAt} ms ${a.kind} ${a.state} ${a.reasons.join(',')}`);
+    return [
+      `routing: ${path.join(' | ')}`,
+      `alerts about it (ms from the heal): ${alerts.join('; ')}`,
+      pool.serviceLogs(),
+    ].join('\n');
   }
 
   it('ejects a SIGKILLed node within 3 s, with zero failed client requests, and takes it back within 60 s', async () => {
@@ -109,7 +140,6 @@ describe('recovery with real processes: ejection, re-admission, the pool cap', (
   }, 180_000);
 
   it('with two of three nodes sick, ejects only the capped share and raises pool.degraded', async () => {
-    await pool.settled();
     const [a, b, c] = pool.nodes;
     const since = pool.alerts.length;
     const at = Date.now();

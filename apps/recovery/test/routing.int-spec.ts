@@ -112,7 +112,7 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
       'ejected again',
       (r) => r.state === 'ejected' && r.ejections === 2,
     );
-    expect(longer.reason).toContain('probe failed');
+    expect(longer.reason).toContain('3 probes failed in a row');
     expect(longer.reason).toContain('inference');
     expect(Date.parse(longer.until!) - Date.parse(longer.since)).toBe(2_000);
     await faults(b, null);

@@ -82,12 +82,13 @@ export async function servingPool(
   });
 
   const monitoringPort = await freePort();
-  run('monitoring', {
+  const services: Record<string, TsProcess> = {};
+  services.monitoring = run('monitoring', {
     MONITORING_HTTP_PORT: String(monitoringPort),
     ...options.monitoringEnv,
   });
   const gatewayPort = await freePort();
-  run('gateway', {
+  services.gateway = run('gateway', {
     NODE_ID: `${prefix}gateway`,
     GATEWAY_HTTP_PORT: String(gatewayPort),
     GATEWAY_GRPC_PORT: String(await freePort()),
@@ -96,7 +97,10 @@ export async function servingPool(
   });
   const recoveryPort = await freePort();
   if (options.recovery)
-    run('recovery', { NODE_ID: `${prefix}recovery`, RECOVERY_HTTP_PORT: String(recoveryPort) });
+    services.recovery = run('recovery', {
+      NODE_ID: `${prefix}recovery`,
+      RECOVERY_HTTP_PORT: String(recoveryPort),
+    });
   const monitoringUrl = `http://127.0.0.1:${monitoringPort}`;
   const recoveryUrl = `http://127.0.0.1:${recoveryPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -152,6 +156,17 @@ export async function servingPool(
     gatewayUrl,
     recoveryUrl,
     startNode,
+
+    /** Whether each service still runs, and the end of what it printed: for a failure message. */
+    serviceLogs(tailChars = 1_500): string {
+      return Object.entries(services)
+        .map(([name, p]) => {
+          const status = p.child.exitCode ?? p.child.signalCode ?? 'running';
+          const printed = `${p.output()}${p.errors()}`.slice(-tailChars).trim() || '(nothing)';
+          return `${name} (${status}):\n${printed}`;
+        })
+        .join('\n');
+    },
 
     /** A node's routing entry (undefined: none, active). */
     async routing(nodeId: string): Promise<RoutingValue | undefined> {

@@ -31,6 +31,7 @@ interface ProbeResult {
   ok: boolean;
   at: number;
   detail: string;
+  failures: number;
 }
 
 /**
@@ -178,7 +179,18 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
     this.probing.add(nodeId);
     void this.prober
       .probe(node)
-      .then((result) => this.probes.set(nodeId, { ...result, at: Date.now() }))
+      .then((result) => {
+        // Failed probes in a row since the node's routing entry changed: the planner's verdict
+        // waits for `failedProbesToEject` of them.
+        const previous = this.probes.get(nodeId);
+        const since = Date.parse(this.cluster.routing.get(nodeId)?.value.since ?? '') || 0;
+        const streak = previous && !previous.ok && previous.at >= since ? previous.failures : 0;
+        this.probes.set(nodeId, {
+          ...result,
+          at: Date.now(),
+          failures: result.ok ? 0 : streak + 1,
+        });
+      })
       .finally(() => this.probing.delete(nodeId));
   }
 

@@ -78,12 +78,49 @@ describe('planRouting: the node state machine', () => {
     ).actions[0] as { value: RoutingValue };
     expect(passed.value).toMatchObject({ state: 'probation', weight: S.minWeight, alertId: 'a1' });
     expect(passed.value.until).toBeUndefined();
-    const failed = planRouting(
-      [node('a', { routing: ejected, probe: { ok: false, at: T0 + 15_100, detail: 'HTTP 500' } })],
-      T0 + 15_200,
-    ).actions[0] as { value: RoutingValue };
+    const failedOnce = (failures: number, now: number) =>
+      planRouting(
+        [
+          node('a', {
+            routing: ejected,
+            probe: { ok: false, at: T0 + 15_100, detail: 'HTTP 500', failures },
+          }),
+        ],
+        now,
+      ).actions;
+    // One failure is probed again after probeEveryMs, not judged.
+    expect(failedOnce(1, T0 + 15_200)).toEqual([]);
+    expect(failedOnce(1, T0 + 15_100 + S.probeEveryMs)).toEqual([{ kind: 'probe', nodeId: 'a' }]);
+    expect(failedOnce(S.failedProbesToEject - 1, T0 + 15_100 + S.probeEveryMs)).toEqual([
+      { kind: 'probe', nodeId: 'a' },
+    ]);
+    const [failed] = failedOnce(S.failedProbesToEject, T0 + 15_200) as Array<{
+      value: RoutingValue;
+      why: string;
+    }>;
     expect(failed.value).toMatchObject({ state: 'ejected', ejections: 2 });
+    expect(failed.why).toContain(`${S.failedProbesToEject} probes failed in a row`);
     expect(Date.parse(failed.value.until!) - (T0 + 15_200)).toBe(2 * S.baseEjectionMs);
+  });
+
+  it('sends a node on probation back only after probes fail in a row', () => {
+    const probation = routing('probation', { weight: 0.2, ejections: 1, since: at(0) });
+    const probed = (failures: number) =>
+      planRouting(
+        [
+          node('a', {
+            routing: probation,
+            probe: { ok: false, at: T0 + 4_000, detail: 'timeout', failures },
+          }),
+        ],
+        T0 + 4_100,
+      ).actions.filter((a) => a.kind === 'write' && a.value.state === 'ejected');
+    expect(probed(S.failedProbesToEject - 1)).toEqual([]);
+    expect(probed(S.failedProbesToEject)).toEqual([
+      expect.objectContaining({
+        value: expect.objectContaining({ state: 'ejected', ejections: 2 }),
+      }),
+    ]);
   });
 
   it('ramps a node on probation up, and makes it active after a clean window', () => {

@@ -10,9 +10,14 @@ import type { RoutingValue } from '@keelson/schemas';
  *
  *   active ──(new node.unhealthy alert, under the pool cap)──> ejected
  *   ejected ──(ejection time over, readiness + a real inference per model pass)──> probation
- *   ejected ──(probe fails)──> ejected, for longer (base x ejections, capped)
+ *   ejected ──(probes fail `failedProbesToEject` times in a row)──> ejected, for longer
+ *            (base x ejections, capped); a single failure is probed again `probeEveryMs` later
  *   probation ──(slow start: weight grows from min to 1 over the window, no failure)──> active
- *   probation ──(a probe fails, callers see failures, or a new alert)──> ejected, for longer
+ *   probation ──(probes fail in a row, callers see failures, or a new alert)──> ejected, longer
+ *
+ * Like Kubernetes' failureThreshold and Envoy's unhealthy_threshold, one failed probe is not a
+ * verdict: a node just restarted on a busy host can miss one probe's deadline (its first inference
+ * warms the runtime), and a verdict on one would cost it a whole longer ejection.
  *   any ──(operator)──> ejected / drained / probation (manual entries are left alone)
  */
 export interface HealingSettings {
@@ -24,8 +29,10 @@ export interface HealingSettings {
   /** Probation's slow start: the weight grows linearly from `minWeight` to 1 over this window. */
   slowStartMs: number;
   minWeight: number;
-  /** A node on probation is probed this often, besides what its callers see. */
+  /** A node on probation, or ejected past its time and failing probes, is probed this often. */
   probeEveryMs: number;
+  /** Consecutive failed probes that eject a node again (or extend its ejection). */
+  failedProbesToEject: number;
   /** Callers' failure share that fails probation, over at least `minAttempts` attempts. */
   probationFailureRate: number;
   minAttempts: number;
@@ -42,6 +49,7 @@ export const DEFAULT_HEALING_SETTINGS: HealingSettings = {
   slowStartMs: 20_000,
   minWeight: 0.1,
   probeEveryMs: 2_000,
+  failedProbesToEject: 3,
   probationFailureRate: 0.05,
   minAttempts: 10,
   forgiveAfterMs: 10 * 60_000,
@@ -57,8 +65,11 @@ export interface NodeFacts {
   routing?: RoutingValue;
   /** The `node.unhealthy` alert firing about it, if any. */
   alert?: { alertId: string; reasons: string[] };
-  /** The latest probe of it, when recovery probed. */
-  probe?: { ok: boolean; at: number; detail: string };
+  /**
+   * The latest probe of it, when recovery probed; `failures`: failed probes in a row since its
+   * routing entry's `since`, this one included (0 when it passed; absent counts as 1 if failed).
+   */
+  probe?: { ok: boolean; at: number; detail: string; failures?: number };
   /** What the gateways saw of it since it entered its current state. */
   callers?: { attempts: number; failures: number };
 }
@@ -154,27 +165,37 @@ export function planRouting(
         actions.push({ kind: 'probe', nodeId: n.nodeId });
         continue;
       }
-      if (n.probe.ok) {
-        const { until: _until, ...rest } = r;
-        actions.push({
-          kind: 'write',
-          nodeId: n.nodeId,
-          why: `probes passed: ${n.probe.detail}`,
-          value: {
-            ...rest,
-            state: 'probation',
-            weight: settings.minWeight,
-            since: iso(now),
-            reason: 'probes passed; slow start',
-          },
-        });
-      } else eject(n, r, `probe failed: ${n.probe.detail}`);
+      if (!n.probe.ok) {
+        const failures = n.probe.failures ?? 1;
+        if (failures >= settings.failedProbesToEject)
+          eject(n, r, `${failures} probes failed in a row, the last: ${n.probe.detail}`);
+        else if (now - n.probe.at >= settings.probeEveryMs)
+          actions.push({ kind: 'probe', nodeId: n.nodeId });
+        continue;
+      }
+      const { until: _until, ...rest } = r;
+      actions.push({
+        kind: 'write',
+        nodeId: n.nodeId,
+        why: `probes passed: ${n.probe.detail}`,
+        value: {
+          ...rest,
+          state: 'probation',
+          weight: settings.minWeight,
+          since: iso(now),
+          reason: 'probes passed; slow start',
+        },
+      });
       continue;
     }
 
     // probation
     const failing =
-      (n.probe && n.probe.at >= since && !n.probe.ok && `probe failed: ${n.probe.detail}`) ||
+      (n.probe &&
+        n.probe.at >= since &&
+        !n.probe.ok &&
+        (n.probe.failures ?? 1) >= settings.failedProbesToEject &&
+        `${n.probe.failures ?? 1} probes failed in a row, the last: ${n.probe.detail}`) ||
       (n.callers &&
         n.callers.attempts >= settings.minAttempts &&
         n.callers.failures / n.callers.attempts > settings.probationFailureRate &&
