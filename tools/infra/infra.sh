@@ -76,9 +76,25 @@ up_nats() {
 }
 
 up_ferretdb() {
-  if mongo_ready; then log "database already answering on $MONGO_PORT"; return; fi
-  local bin; bin=$(ensure_bin ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" cmd/ferretdb \
-    "echo $FERRETDB_VERSION > build/version/version.txt")
+  if mongo_ready; then
+    local running; running=$(node "$root/tools/infra/mongo-ping.js" "mongodb://127.0.0.1:$MONGO_PORT/" --version)
+    log "database already answering on $MONGO_PORT ($running)"
+    case $running in
+      "FerretDB $FERRETDB_VERSION") log "WARNING: that FerretDB is not patched (tools/infra/patches): every look-up by _id scans its collection; './keelson infra down' and run again to start the patched one" ;;
+    esac
+    return
+  fi
+  # FerretDB 1.24's SQLite backend never used its own `_id` index (its look-ups are written
+  # `->'$._id'`, the index `->"_id"`, and SQLite matches index expressions by text), so every read,
+  # update and delete by `_id` scanned the whole collection, and it pushed down no `_id: {$in}`. The
+  # patch in tools/infra/patches fixes both (docs/persistence.md); the patched binary has a name of
+  # its own, so an unpatched one in the cache or on PATH is never taken for it.
+  local patch="$root/tools/infra/patches/ferretdb-$FERRETDB_VERSION-sqlite-id-index.patch"
+  local name=ferretdb version=$FERRETDB_VERSION hook
+  [ -f "$patch" ] && name="ferretdb-$FERRETDB_VERSION-keelson1" version="$FERRETDB_VERSION-keelson.1"
+  hook="echo $version > build/version/version.txt"
+  [ -f "$patch" ] && hook="$hook && git apply -p1 '$patch'"
+  local bin; bin=$(ensure_bin "$name" github.com/FerretDB/FerretDB "$FERRETDB_VERSION" cmd/ferretdb "$hook")
   mkdir -p "$state/data/ferretdb" "$state/run/ferretdb"
   # synchronous(normal) with SQLite's WAL journal: a crash of FerretDB loses nothing, a power loss may
   # lose the last commits. A development trade for write throughput; production runs MongoDB.
@@ -88,7 +104,7 @@ up_ferretdb() {
     --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$state/run/ferretdb" \
     --debug-addr=127.0.0.1:${FERRETDB_DEBUG_PORT:-8089} --telemetry=disable --log-level=warn
   wait_until "FerretDB" 30 mongo_ready
-  log "FerretDB $FERRETDB_VERSION (SQLite) ready on $MONGO_PORT"
+  log "FerretDB $version (SQLite) ready on $MONGO_PORT"
 }
 
 up_jaeger() {
