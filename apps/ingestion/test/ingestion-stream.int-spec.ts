@@ -110,4 +110,57 @@ describe('ingestion from the stream, one record per message (real NATS, real dat
         .sort(),
     ).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
+
+  it('records the members of each event it stores whole, and announces a lost event from them', async () => {
+    const dataset = f.dataset();
+    expect((await f.call('PUT', `/v1/datasets/${dataset}`, { body: creditSchema })).status).toBe(
+      201,
+    );
+    const sent = await f.call('POST', `/v1/datasets/${dataset}/records`, {
+      body: [record(1), record(2), record(3)],
+    });
+    expect(sent.body).toMatchObject({ accepted: 3 });
+    const [first] = await waitFor('the event', async () => {
+      const events = await f.events<EventData<typeof RecordsValidated>>(
+        'RECORDS',
+        `records.validated.${dataset}`,
+      );
+      return events.length === 1 ? events : undefined;
+    });
+    const members = f.connection.collection<{ _id: string; records: string[] }>('record_events');
+    expect(await members.findOne({ _id: first.event.id })).toEqual({
+      _id: first.event.id,
+      records: [1, 2, 3].map((i) => rawRecordId(dataset, `r${i}`)),
+    });
+
+    // As a crash between recording the members and publishing leaves them: the event never sent.
+    const records = new RawRecordRepository(f.connection);
+    const lostEvent = deterministicUuidv7(Date.now(), `lost-members-${dataset}`);
+    const lost = [5, 6].map((i) => ({
+      _id: rawRecordId(dataset, `r${i}`),
+      dataset,
+      recordId: `r${i}`,
+      schemaVersion: 1,
+      values: record(i),
+      receivedAt: new Date(),
+      via: 'http' as const,
+      origin: 'http:lost',
+      announcedIn: lostEvent,
+    }));
+    await records.insertNew(lost);
+    await records.recordEvents(new Map([[lostEvent, lost.map((d) => d._id)]]));
+    // A record claiming the event but not among its members: the announcement must come from the
+    // members (two look-ups by id), not from a search of every stored record (which finds it).
+    await records.insertNew([{ ...lost[0], _id: rawRecordId(dataset, 'r7'), recordId: 'r7' }]);
+    const again = await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [record(6)] });
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const announced = await waitFor('the lost event', async () => {
+      const events = await f.events<EventData<typeof RecordsValidated>>(
+        'RECORDS',
+        `records.validated.${dataset}`,
+      );
+      return events.find((e) => e.event.id === lostEvent);
+    });
+    expect(announced.event.data.records.map((r) => r.recordId)).toEqual(['r5', 'r6']);
+  });
 });

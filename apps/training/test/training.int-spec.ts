@@ -12,7 +12,11 @@ import type {
 } from '@keelson/schemas';
 import type { EventData } from '@keelson/schemas';
 import { EventPublisher } from '@keelson/messaging';
-import { featureRowBatchId, FeatureRowRepository } from '@keelson/persistence';
+import {
+  featureRowBatchId,
+  FeatureRowRepository,
+  FeatureStatsRepository,
+} from '@keelson/persistence';
 import { FeatureRowsCreated } from '@keelson/schemas';
 import { uniqueId, waitFor } from '@keelson/testing';
 import { trainingFixture, type TrainingFixture } from './training-fixture';
@@ -252,11 +256,14 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
   it('requests one job per threshold of new feature rows under a retraining policy', async () => {
     await f.seedDataset(1_000, 6, policyDataset);
     const rows = new FeatureRowRepository(f.connection);
-    // As preprocessing stores them: one document per validated event (here, per call).
-    const addRows = (from: number, to: number) =>
-      rows.insertNew([
+    const stats = new FeatureStatsRepository(f.connection);
+    // As preprocessing stores them: one document per validated event (here, per call), counted
+    // into the dataset's statistics, whose count the policy reads.
+    const addRows = async (from: number, to: number) => {
+      const batchId = featureRowBatchId(policyDataset, `event-${from}`);
+      await rows.insertNew([
         {
-          _id: featureRowBatchId(policyDataset, `event-${from}`),
+          _id: batchId,
           dataset: policyDataset,
           eventId: `event-${from}`,
           transformVersion: 1,
@@ -269,6 +276,8 @@ describe('training service (real NATS, real database, real onnxruntime)', () => 
           createdAt: new Date(),
         },
       ]);
+      await stats.merge(policyDataset, { records: to - from, fields: {} }, [batchId]);
+    };
     const announce = (n: number) =>
       new EventPublisher(f.messaging.js, 'preprocessing/test').publish(
         FeatureRowsCreated,

@@ -24,6 +24,11 @@ export interface FeatureRowBatchDoc {
   /** rows.length, so counting rows needs no rows. */
   count: number;
   createdAt: Date;
+  /**
+   * The feature-statistics revision that counted these rows, set once it did. Absent on a batch
+   * whose merge has not been seen to succeed (a crash came between): then the revisions say.
+   */
+  statsRev?: number;
 }
 
 const schema = new Schema<FeatureRowBatchDoc>(
@@ -35,6 +40,7 @@ const schema = new Schema<FeatureRowBatchDoc>(
     rows: Schema.Types.Mixed,
     count: Number,
     createdAt: Date,
+    statsRev: Number,
   },
   { collection: 'feature_row_batches', versionKey: false },
 );
@@ -59,7 +65,17 @@ export class FeatureRowRepository extends Repository<FeatureRowBatchDoc> {
     return this.model.find({ _id: { $in: ids } }).lean<FeatureRowBatchDoc[]>();
   }
 
-  /** How many feature rows a dataset has. */
+  /** Notes that statistics revision `rev` counted these batches (by id: no search). */
+  async markCounted(ids: string[], rev: number): Promise<void> {
+    if (ids.length > 0)
+      await this.model.updateMany({ _id: { $in: ids } }, { $set: { statsRev: rev } });
+  }
+
+  /**
+   * How many feature rows a dataset has, counted from the documents: a search of the dataset's
+   * batches (every one of them on FerretDB), for checks and benches. Hot paths read the count the
+   * feature statistics keep (`DatasetStats.records`).
+   */
   async countFor(dataset: string): Promise<number> {
     const [total] = await this.model.aggregate<{ rows: number }>([
       { $match: { dataset } },

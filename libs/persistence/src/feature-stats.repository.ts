@@ -48,6 +48,8 @@ const KEEP_REVISIONS = 5;
  */
 export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** The newest revision this process has seen of each dataset: where the next search starts. */
+  private readonly newest = new Map<string, number>();
 
   constructor(connection: Connection) {
     super(connection, 'FeatureStats', schema);
@@ -99,7 +101,7 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
       const rev = (doc?.rev ?? 0) + 1;
       try {
         await this.model.create({
-          _id: `${dataset}@${rev}`,
+          _id: revisionId(dataset, rev),
           dataset,
           rev,
           stats: JSON.stringify(merged),
@@ -110,14 +112,13 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
         if (isDuplicateKeyError(error)) continue;
         throw error;
       }
+      this.newest.set(dataset, rev);
       // Old revisions are emptied, never deleted: a deleted _id could be inserted again by a
       // slow writer that read an old revision, and its merge would land behind the newest one.
+      // Each merge empties the one revision that just fell out of the kept window, by its id.
       if (rev > KEEP_REVISIONS) {
         void this.model
-          .updateMany(
-            { dataset, rev: { $lte: rev - KEEP_REVISIONS }, stats: { $ne: '' } },
-            { $set: { stats: '' } },
-          )
+          .updateOne({ _id: revisionId(dataset, rev - KEEP_REVISIONS) }, { $set: { stats: '' } })
           .catch(() => undefined);
       }
       return { stats: merged, rev };
@@ -127,7 +128,44 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
     );
   }
 
-  private latest(dataset: string) {
-    return this.model.findOne({ dataset }).sort({ rev: -1 }).lean<FeatureStatsDoc>();
+  /**
+   * The newest revision, found by `_id` alone: revisions are numbered 1, 2, 3... without a gap
+   * (each is inserted as the one after the newest its writer read, under a unique id, and none is
+   * ever deleted), so the newest is the last id that exists. From the newest this process saw, it
+   * is usually one look-up; from nothing, a galloping search, O(log revisions). A search by
+   * `dataset` sorted by `rev` would read every revision on FerretDB, one more per merge.
+   */
+  private async latest(dataset: string): Promise<FeatureStatsDoc | null> {
+    const remembered = this.newest.get(dataset) ?? 0;
+    let known = remembered; // this revision exists (0: none is known to)
+    let knownDoc: FeatureStatsDoc | null = null;
+    let missing = Infinity; // the lowest revision seen not to exist
+    let step = 1;
+    while (missing - known > 1) {
+      const probe = Number.isFinite(missing) ? Math.floor((known + missing) / 2) : known + step;
+      const wanted: number[] = known > 0 && !knownDoc ? [probe, known] : [probe];
+      const docs: FeatureStatsDoc[] = await this.model
+        .find({ _id: { $in: wanted.map((rev) => revisionId(dataset, rev)) } })
+        .lean<FeatureStatsDoc[]>()
+        .exec();
+      const found = docs.find((d) => d.rev === probe);
+      if (known > 0 && !knownDoc) {
+        knownDoc = docs.find((d) => d.rev === known) ?? null;
+        if (!knownDoc && !found) {
+          // The remembered revision is gone (its collection was emptied): search from nothing.
+          this.newest.delete(dataset);
+          return this.latest(dataset);
+        }
+      }
+      if (found) {
+        known = probe;
+        knownDoc = found;
+        step *= 2;
+      } else missing = probe;
+    }
+    if (known > 0) this.newest.set(dataset, known);
+    return knownDoc;
   }
 }
+
+const revisionId = (dataset: string, rev: number) => `${dataset}@${rev}`;

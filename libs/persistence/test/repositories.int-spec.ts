@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { statsOf } from '@keelson/ml';
-import { privateDatabase, testInfra, uniqueId } from '@keelson/testing';
+import { privateDatabase, testInfra, uniqueId, waitFor } from '@keelson/testing';
 import { ApiKeyRepository } from '../src/api-key.repository';
 import { connectMongo } from '../src/connection';
 import { DatasetRepository } from '../src/dataset.repository';
@@ -105,6 +105,28 @@ describe('repositories on FerretDB', () => {
     // Each revision lists what it counted: a retry can tell whether its batch already was.
     const counted = await stats.counted(dataset, ['batch0', 'batch7', 'never']);
     expect([...counted.keys()].sort()).toEqual(['batch0', 'batch7']);
+  });
+
+  it('finds the newest statistics revision by id, from any start, as revisions accumulate', async () => {
+    const name = `${dataset}_revs`;
+    const writer = new FeatureStatsRepository(connection);
+    const schema = { fields: { x: { type: 'number' as const } } };
+    for (let i = 1; i <= 37; i++) {
+      await writer.merge(name, statsOf(schema, [{ x: i }]), [`b${i}`]);
+      // A new instance knows no revision: it must search for the newest from nothing.
+      if ([1, 2, 3, 8, 9, 16, 17, 37].includes(i))
+        expect((await new FeatureStatsRepository(connection).get(name))?.records).toBe(i);
+    }
+    // A reader that saw revision 37 finds a newer one another instance wrote.
+    const reader = new FeatureStatsRepository(connection);
+    expect((await reader.get(name))?.records).toBe(37);
+    await writer.merge(name, statsOf(schema, [{ x: 0 }]), ['b38']);
+    expect((await reader.get(name))?.records).toBe(38);
+    // Revisions behind the kept window (5) are emptied one by one; the newest stay whole.
+    const emptied = () =>
+      connection.collection('feature_stats').countDocuments({ dataset: name, stats: '' });
+    await waitFor('33 of 38 revisions emptied', async () => (await emptied()) === 33);
+    expect(await new FeatureStatsRepository(connection).get('never-merged')).toBeNull();
   });
 
   it('keeps the first writer of a transform version', async () => {

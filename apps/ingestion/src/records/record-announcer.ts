@@ -35,13 +35,21 @@ export class RecordAnnouncer {
       const { duplicateIds } = await this.guard('store records', () =>
         this.records.insertNew(docs),
       );
-      const announcements = await this.guard('read stored records', () =>
-        this.announcements(
-          docs.filter((doc) => !duplicateIds.has(doc._id)),
-          [...duplicateIds],
-          ownEvents,
-        ),
+      const fresh = docs.filter((doc) => !duplicateIds.has(doc._id));
+      const { announcements, ownEventsMet } = await this.guard('read stored records', () =>
+        this.announcements(fresh, [...duplicateIds], ownEvents),
       );
+      // An own event no duplicate belongs to was stored whole by this insert: its members are
+      // the fresh records announced in it, recorded so that a later re-send finds them by id.
+      const members = new Map<string, string[]>();
+      for (const doc of fresh) {
+        if (ownEventsMet.has(doc.announcedIn!)) continue;
+        const list = members.get(doc.announcedIn!);
+        if (list) list.push(doc._id);
+        else members.set(doc.announcedIn!, [doc._id]);
+      }
+      if (members.size > 0)
+        await this.guard('record event members', () => this.records.recordEvents(members));
       await this.guard('publish record events', () =>
         this.publisher.publishMany(
           RecordsValidated,
@@ -80,20 +88,22 @@ export class RecordAnnouncer {
     fresh: RawRecordDoc[],
     duplicateIds: string[],
     ownEvents: Set<string>,
-  ): Promise<Map<string, RawRecordDoc[]>> {
+  ): Promise<{ announcements: Map<string, RawRecordDoc[]>; ownEventsMet: Set<string> }> {
     const byEvent = new Map<string, RawRecordDoc[]>();
+    const ownEventsMet = new Set<string>();
     const add = (eventId: string, doc: RawRecordDoc) => {
       const list = byEvent.get(eventId);
       if (list) list.push(doc);
       else byEvent.set(eventId, [doc]);
     };
     for (const doc of fresh) add(doc.announcedIn!, doc);
-    if (duplicateIds.length === 0) return byEvent;
+    if (duplicateIds.length === 0) return { announcements: byEvent, ownEventsMet };
 
     const stored = await this.records.findByIds(duplicateIds);
     const earlier = new Set<string>();
     for (const doc of stored) {
       if (doc.announcedIn) {
+        if (ownEvents.has(doc.announcedIn)) ownEventsMet.add(doc.announcedIn);
         // Another batch of this process is storing that event now and will publish it whole.
         if (ownEvents.has(doc.announcedIn) || !this.announcing.has(doc.announcedIn))
           earlier.add(doc.announcedIn);
@@ -105,10 +115,10 @@ export class RecordAnnouncer {
     if (earlier.size > 0) {
       // The stored content is the whole event, including any of this batch's new records in it.
       for (const eventId of earlier) byEvent.delete(eventId);
-      const whole = await this.records.findAnnouncedIn([...earlier]);
+      const whole = await this.records.announcedIn([...earlier]);
       whole.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
       for (const doc of whole) add(doc.announcedIn!, doc);
     }
-    return byEvent;
+    return { announcements: byEvent, ownEventsMet };
   }
 }

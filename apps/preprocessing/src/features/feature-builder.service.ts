@@ -151,14 +151,13 @@ export class FeatureBuilder {
     fresh: FeatureRowBatchDoc[],
     stored: FeatureRowBatchDoc[],
   ): Promise<void> {
-    // Only a redelivery finds stored rows, so only then are the revisions searched.
+    // Only a redelivery finds stored rows; they say themselves whether a revision counted them,
+    // and only a batch whose merge was never seen to succeed (a crash came between) makes the
+    // revisions searched.
+    const unsure = stored.filter((d) => d.statsRev === undefined).map((d) => d._id);
     const counted =
-      stored.length > 0
-        ? await this.stats.counted(
-            dataset,
-            stored.map((d) => d._id),
-          )
-        : new Map<string, number>();
+      unsure.length > 0 ? await this.stats.counted(dataset, unsure) : new Map<string, number>();
+    for (const d of stored) if (d.statsRev !== undefined) counted.set(d._id, d.statsRev);
     const toCount = new Set([
       ...fresh.map((d) => d.eventId),
       ...stored.filter((d) => !counted.has(d._id)).map((d) => d.eventId),
@@ -170,6 +169,7 @@ export class FeatureBuilder {
       .flatMap((b) => b.records.map((r) => r.values));
     const ids = [...toCount].map((eventId) => featureRowBatchId(dataset, eventId));
     const merged = await this.stats.merge(dataset, statsOf(definition, values), ids);
+    await this.rows.markCounted(ids, merged.rev);
     if (needsRefit(spec, merged.stats.records))
       this.specs.set(
         dataset,
@@ -195,6 +195,7 @@ export class FeatureBuilder {
       this.transforms.latest(dataset),
       this.stats.get(dataset),
     ]);
-    return { dataset, transform: spec, stats, featureRows: await this.rows.countFor(dataset) };
+    // Every stored row was merged into the statistics exactly once: their count is the rows'.
+    return { dataset, transform: spec, stats, featureRows: stats?.records ?? 0 };
   }
 }

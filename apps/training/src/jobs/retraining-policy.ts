@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { APP_CONFIG } from '@keelson/config/nest';
-import { FeatureRowRepository } from '@keelson/persistence';
+import { FeatureStatsRepository } from '@keelson/persistence';
 import {
   deterministicUuidv7,
   type CloudEvent,
@@ -53,7 +53,7 @@ export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
   private sweep?: NodeJS.Timeout;
 
   constructor(
-    private readonly rows: FeatureRowRepository,
+    private readonly stats: FeatureStatsRepository,
     private readonly jobs: TrainingJobs,
     @Inject(APP_CONFIG) config: TrainingConfig,
   ) {
@@ -76,7 +76,8 @@ export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
 
   /** Requests the job for the latest threshold crossed by each policy of the dataset. */
   async check(dataset: string): Promise<void> {
-    const rows = await this.rows.countFor(dataset);
+    // The statistics count every stored row once, kept with the writes: no search of the rows.
+    const rows = (await this.stats.get(dataset))?.records ?? 0;
     for (const policy of this.policies.filter((p) => p.dataset === dataset)) {
       const threshold = Math.floor(rows / policy.everyRows) * policy.everyRows;
       if (threshold === 0) continue;
