@@ -1,14 +1,14 @@
 // `./keelson bench ingest`: 200,000 records through the data path, measured against a bare
 // nats.js publisher with the same payloads on the same machine in the same run.
 //   BENCH_RECORDS (200000), BENCH_BATCH (records per message, 100), BENCH_IN_FLIGHT (publishes, 256)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
-import { ApiKeyRepository, connectMongo, FeatureRowRepository } from '@keelson/persistence';
-import { createEvent, IngestRecords, type StreamSpec } from '@keelson/schemas';
-import { freePort, uniqueId, waitFor, waitForOk } from '@keelson/testing';
-import { CREDIT_SCHEMA, generateCredit } from '@keelson/sample-data';
+import { FeatureRowRepository } from '@keelson/persistence';
+import { type StreamSpec } from '@keelson/schemas';
+import { uniqueId } from '@keelson/testing';
+import { generateCredit } from '@keelson/sample-data';
+import { ingestPayloads, publishAll, runBench, say, startDataPath } from './support/data-path';
 import { peakRssMb } from './support/proc';
 
 const root = join(__dirname, '..');
@@ -20,35 +20,6 @@ const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson')
   /\/[^/]*$/,
   '',
 );
-const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-
-async function publishAll(
-  publish: (payload: Uint8Array, id: string) => Promise<unknown>,
-  payloads: Array<{ bytes: Uint8Array; id: string }>,
-): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < payloads.length) {
-        const p = payloads[next++];
-        await publish(p.bytes, p.id);
-      }
-    }),
-  );
-  return (performance.now() - started) / 1000;
-}
-
-function startService(app: string, env: Record<string, string>): ChildProcess {
-  mkdirSync(join(root, '.keelson/logs'), { recursive: true });
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
-  // The compiled service, as `./keelson up` runs it (tools/bench/run.sh builds dist/ first).
-  return spawn(process.execPath, [...extra, join(root, `dist/apps/${app}/src/main.js`)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 async function main() {
   const id = uniqueId();
@@ -58,17 +29,7 @@ async function main() {
 
   // The payloads: the synthetic credit records, in IngestRecords envelopes of BATCH records.
   const records = [...generateCredit({ seed: 7, rows: RECORDS })].map((r) => r.record);
-  const encoder = new TextEncoder();
-  const payloads: Array<{ bytes: Uint8Array; id: string }> = [];
-  for (let i = 0; i < records.length; i += BATCH) {
-    const event = createEvent({
-      type: IngestRecords.type,
-      source: 'bench',
-      subject: dataset,
-      data: { records: records.slice(i, i + BATCH) },
-    });
-    payloads.push({ bytes: encoder.encode(JSON.stringify(event)), id: event.id });
-  }
+  const payloads = ingestPayloads(dataset, records, BATCH);
   const mb = payloads.reduce((n, p) => n + p.bytes.length, 0) / 1e6;
   say(
     `${RECORDS} records in ${payloads.length} messages of ${BATCH} (${mb.toFixed(1)} MB), ${IN_FLIGHT} publishes in flight`,
@@ -88,6 +49,7 @@ async function main() {
   const baselineSeconds = await publishAll(
     (bytes, msgID) => messaging.js.publish(`bench${id}.${dataset}`, bytes, { msgID }),
     payloads,
+    IN_FLIGHT,
   );
   await messaging.jsm.streams.delete(scratch.name);
   const baseline = RECORDS / baselineSeconds;
@@ -96,72 +58,19 @@ async function main() {
   );
 
   // (2) The services, on a database of their own.
-  const connection = await connectMongo({ url: mongoUrl });
-  const { key } = await new ApiKeyRepository(connection).create({
-    name: 'bench',
-    scopes: ['admin'],
-    ratePerSecond: 1000,
-    burst: 1000,
-  });
-  const ports = { ingestion: await freePort(), preprocessing: await freePort() };
-  const env = {
-    MONGO_URL: mongoUrl,
-    LOG_LEVEL: 'warn',
-    INGESTION_HTTP_PORT: String(ports.ingestion),
-    PREPROCESSING_HTTP_PORT: String(ports.preprocessing),
-  };
-  const services = {
-    ingestion: startService('ingestion', env),
-    preprocessing: startService('preprocessing', env),
-  };
+  const path = await startDataPath(messaging, mongoUrl, dataset);
+  const { connection, services } = path;
   try {
-    for (const port of Object.values(ports))
-      await waitForOk(`http://127.0.0.1:${port}/health/ready`);
-    const put = await fetch(`http://127.0.0.1:${ports.ingestion}/v1/datasets/${dataset}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(CREDIT_SCHEMA),
-    });
-    if (put.status !== 201) throw new Error(`registering ${dataset} failed: ${put.status}`);
-
-    const drained = async (stream: string, durable: string) => {
-      const info = await messaging.jsm.consumers.info(stream, durable);
-      return info.num_pending + info.num_ack_pending === 0;
-    };
-    await waitFor(
-      'consumers idle before the run',
-      async () =>
-        (await drained('INGEST', 'ingestion')) && (await drained('RECORDS', 'preprocessing')),
-      { timeoutMs: 120_000 },
-    );
-
     const started = performance.now();
     const publishSeconds = await publishAll(
       (bytes, msgID) => messaging.js.publish(`ingest.${dataset}`, bytes, { msgID }),
       payloads,
+      IN_FLIGHT,
     );
     say(`published in ${publishSeconds.toFixed(1)} s; waiting for the pipeline`);
-    let ingestSeconds = 0;
-    await waitFor(
-      'ingestion to store and announce every record',
-      async () => {
-        const done = await drained('INGEST', 'ingestion');
-        if (done) ingestSeconds = (performance.now() - started) / 1000;
-        return done;
-      },
-      { timeoutMs: 900_000, intervalMs: 100 },
-    );
+    const ingestSeconds = await path.drainedAfter('INGEST', 'ingestion', started);
     say(`ingestion stage done after ${ingestSeconds.toFixed(1)} s`);
-    let endToEndSeconds = 0;
-    await waitFor(
-      'preprocessing to store every feature row',
-      async () => {
-        const done = await drained('RECORDS', 'preprocessing');
-        if (done) endToEndSeconds = (performance.now() - started) / 1000;
-        return done;
-      },
-      { timeoutMs: 900_000, intervalMs: 100 },
-    );
+    const endToEndSeconds = await path.drainedAfter('RECORDS', 'preprocessing', started);
 
     const stored = await connection.collection('records').countDocuments({ dataset });
     const rows = await new FeatureRowRepository(connection).countFor(dataset);
@@ -210,15 +119,9 @@ async function main() {
       ].join('\n'),
     );
   } finally {
-    services.ingestion.kill('SIGTERM');
-    services.preprocessing.kill('SIGTERM');
-    await connection.dropDatabase().catch(() => undefined);
-    await connection.close();
+    await path.close();
     await messaging.drain();
   }
 }
 
-main().catch((error: Error) => {
-  say(`failed: ${error.message}`);
-  process.exit(1);
-});
+runBench(main);

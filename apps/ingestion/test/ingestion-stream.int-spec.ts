@@ -75,17 +75,7 @@ describe('ingestion from the stream, one record per message (real NATS, real dat
     // As a crash between storing and publishing leaves them: stored, their event never sent.
     const lostEvent = deterministicUuidv7(Date.now(), `lost-${dataset}`);
     await new RawRecordRepository(f.connection).insertNew(
-      [1, 2, 3].map((i) => ({
-        _id: rawRecordId(dataset, `r${i}`),
-        dataset,
-        recordId: `r${i}`,
-        schemaVersion: 1,
-        values: record(i),
-        receivedAt: new Date(),
-        via: 'nats' as const,
-        origin: 'nats:lost',
-        announcedIn: lostEvent,
-      })),
+      storedRecords(dataset, [1, 2, 3], lostEvent),
     );
     // The producer retries one of them, with a new record.
     const answer = await f.call('POST', `/v1/datasets/${dataset}/records`, {
@@ -111,56 +101,55 @@ describe('ingestion from the stream, one record per message (real NATS, real dat
     ).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
 
-  it('records the members of each event it stores whole, and announces a lost event from them', async () => {
+  it('notes each event it publishes, and answers a re-send of its records from that note alone', async () => {
     const dataset = f.dataset();
     expect((await f.call('PUT', `/v1/datasets/${dataset}`, { body: creditSchema })).status).toBe(
       201,
     );
+    const validated = () =>
+      f.events<EventData<typeof RecordsValidated>>('RECORDS', `records.validated.${dataset}`);
     const sent = await f.call('POST', `/v1/datasets/${dataset}/records`, {
       body: [record(1), record(2), record(3)],
     });
     expect(sent.body).toMatchObject({ accepted: 3 });
     const [first] = await waitFor('the event', async () => {
-      const events = await f.events<EventData<typeof RecordsValidated>>(
-        'RECORDS',
-        `records.validated.${dataset}`,
-      );
+      const events = await validated();
       return events.length === 1 ? events : undefined;
     });
-    const members = f.connection.collection<{ _id: string; records: string[] }>('record_events');
-    expect(await members.findOne({ _id: first.event.id })).toEqual({
-      _id: first.event.id,
-      records: [1, 2, 3].map((i) => rawRecordId(dataset, `r${i}`)),
-    });
+    const notes = f.connection.collection<{ _id: string }>('published_events');
+    expect(await notes.findOne({ _id: first.event.id })).toMatchObject({ _id: first.event.id });
 
-    // As a crash between recording the members and publishing leaves them: the event never sent.
+    // Records whose event is noted as published, though it never was (so that a copy would show):
+    // a re-send reads nothing back and announces nothing. Ingestion publishes before it answers,
+    // so the stream is complete for the request once the answer is in.
     const records = new RawRecordRepository(f.connection);
-    const lostEvent = deterministicUuidv7(Date.now(), `lost-members-${dataset}`);
-    const lost = [5, 6].map((i) => ({
-      _id: rawRecordId(dataset, `r${i}`),
-      dataset,
-      recordId: `r${i}`,
-      schemaVersion: 1,
-      values: record(i),
-      receivedAt: new Date(),
-      via: 'http' as const,
-      origin: 'http:lost',
-      announcedIn: lostEvent,
-    }));
-    await records.insertNew(lost);
-    await records.recordEvents(new Map([[lostEvent, lost.map((d) => d._id)]]));
-    // A record claiming the event but not among its members: the announcement must come from the
-    // members (two look-ups by id), not from a search of every stored record (which finds it).
-    await records.insertNew([{ ...lost[0], _id: rawRecordId(dataset, 'r7'), recordId: 'r7' }]);
+    const noted = deterministicUuidv7(Date.now(), `noted-${dataset}`);
+    await records.insertNew(storedRecords(dataset, [5, 6], noted));
+    await records.markPublished([noted]);
     const again = await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [record(6)] });
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
-    const announced = await waitFor('the lost event', async () => {
-      const events = await f.events<EventData<typeof RecordsValidated>>(
-        'RECORDS',
-        `records.validated.${dataset}`,
-      );
-      return events.find((e) => e.event.id === lostEvent);
-    });
-    expect(announced.event.data.records.map((r) => r.recordId)).toEqual(['r5', 'r6']);
+    expect((await validated()).map((e) => e.event.id)).toEqual([first.event.id]);
+
+    // Without the note (a crash came between publishing and noting), the event goes out whole.
+    await notes.deleteOne({ _id: noted });
+    await f.call('POST', `/v1/datasets/${dataset}/records`, { body: [record(5)] });
+    const whole = (await validated()).find((e) => e.event.id === noted);
+    expect(whole?.event.data.records.map((r) => r.recordId)).toEqual(['r5', 'r6']);
+    expect(await notes.findOne({ _id: noted })).toMatchObject({ _id: noted });
   });
 });
+
+/** Records as ingestion stores them, announced in `eventId`, as a crash can leave them. */
+function storedRecords(dataset: string, ids: number[], eventId: string) {
+  return ids.map((i) => ({
+    _id: rawRecordId(dataset, `r${i}`),
+    dataset,
+    recordId: `r${i}`,
+    schemaVersion: 1,
+    values: record(i),
+    receivedAt: new Date(),
+    via: 'nats' as const,
+    origin: 'nats:lost',
+    announcedIn: eventId,
+  }));
+}

@@ -42,64 +42,54 @@ schema.index({ dataset: 1, receivedAt: 1 });
 schema.index({ announcedIn: 1 });
 
 /**
- * Which stored records one `records.validated` event announces, written by the insert that stored
- * all of them: re-announcing an event then costs two look-ups by `_id`, not a search of `records`
- * by `announcedIn` (a scan of the whole collection on FerretDB, whose cost grows with every record
- * ever stored).
+ * A `records.validated` event that went out: written once JetStream acknowledged it. A re-sent
+ * record whose event is here needs nothing re-announced, so a producer's retry costs look-ups by
+ * `_id` only, never a search of `records` by `announcedIn` (a scan of the whole collection on
+ * FerretDB, whose cost grows with every record ever stored).
  */
-interface RecordEventDoc {
+interface PublishedEventDoc {
   /** The event id. */
   _id: string;
-  /** The `_id`s of its records. */
-  records: string[];
+  at: Date;
 }
 
-const eventSchema = new Schema<RecordEventDoc>(
-  { _id: String, records: [String] },
-  { collection: 'record_events', versionKey: false },
+const publishedSchema = new Schema<PublishedEventDoc>(
+  { _id: String, at: Date },
+  { collection: 'published_events', versionKey: false },
 );
 
 /** Accepted raw records, exactly as validated, with arrival metadata. */
 export class RawRecordRepository extends Repository<RawRecordDoc> {
-  private readonly events: Model<RecordEventDoc>;
+  private readonly published: Model<PublishedEventDoc>;
 
   constructor(connection: Connection) {
     super(connection, 'RawRecord', schema);
-    this.events =
-      (connection.models.RecordEvent as Model<RecordEventDoc> | undefined) ??
-      connection.model<RecordEventDoc>('RecordEvent', eventSchema);
+    this.published =
+      (connection.models.PublishedEvent as Model<PublishedEventDoc> | undefined) ??
+      connection.model<PublishedEventDoc>('PublishedEvent', publishedSchema);
   }
 
   override async ensureIndexes(): Promise<void> {
-    await Promise.all([super.ensureIndexes(), this.events.createIndexes()]);
+    await Promise.all([super.ensureIndexes(), this.published.createIndexes()]);
   }
 
-  /**
-   * Records each event's members. Only for events whose every record this caller stored itself:
-   * then the list is the whole event (another attempt of it met only duplicates).
-   */
-  async recordEvents(members: Map<string, string[]>): Promise<void> {
-    const docs = [...members].map(([_id, records]) => ({ _id, records }));
-    await insertNew(this.events, docs); // a duplicate is the same list, written by a twin attempt
+  /** Notes that these events went out (JetStream acknowledged them). */
+  async markPublished(eventIds: string[]): Promise<void> {
+    const at = new Date();
+    await insertNew(
+      this.published,
+      eventIds.map((_id) => ({ _id, at })),
+    ); // a duplicate: an earlier announcement of the same event went out too
   }
 
-  /**
-   * The stored records of each event, by event id: from the recorded members where there are
-   * some, else (events stored before members were recorded, or by an attempt that crashed before
-   * recording them) by searching `records` for the event.
-   */
-  async announcedIn(eventIds: string[]): Promise<RawRecordDoc[]> {
-    const known = await this.events
-      .find({ _id: { $in: eventIds } })
-      .lean<RecordEventDoc[]>()
+  /** Which of these events are not known to have gone out. */
+  async unpublished(eventIds: string[]): Promise<string[]> {
+    const out = await this.published
+      .find({ _id: { $in: eventIds } }, { _id: 1 })
+      .lean<Array<{ _id: string }>>()
       .exec();
-    const recorded = new Set(known.map((e) => e._id));
-    const unknown = eventIds.filter((id) => !recorded.has(id));
-    const [members, searched] = await Promise.all([
-      known.length > 0 ? this.findByIds(known.flatMap((e) => e.records)) : [],
-      unknown.length > 0 ? this.findAnnouncedIn(unknown) : [],
-    ]);
-    return [...members, ...searched];
+    const known = new Set(out.map((e) => e._id));
+    return eventIds.filter((id) => !known.has(id));
   }
 
   /** Stores the records that are new; returns the ids that were already stored (duplicates). */
@@ -107,12 +97,17 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
     return insertNew(this.model, docs);
   }
 
-  /** These stored records (ids are `<dataset>:<recordId>`). */
-  async findByIds(ids: string[]): Promise<RawRecordDoc[]> {
-    // In slices: FerretDB looks a list of `_id`s up by its index only up to a bound (tools/infra/patches).
+  /** These stored records (ids are `<dataset>:<recordId>`), whole or only the named fields. */
+  async findByIds<K extends keyof RawRecordDoc>(
+    ids: string[],
+    fields?: K[],
+  ): Promise<Array<Pick<RawRecordDoc, K | '_id'>>> {
+    const projection = fields && Object.fromEntries(fields.map((f) => [f, 1]));
+    // In slices, looked up side by side: FerretDB looks a list of `_id`s up by its index only up
+    // to a bound (tools/infra/patches), and one slice of many is slower than several smaller ones.
     const found = await Promise.all(
       chunks(ids, ID_LOOKUP_SLICE).map((slice) =>
-        this.model.find({ _id: { $in: slice } }).lean<RawRecordDoc[]>(),
+        this.model.find({ _id: { $in: slice } }, projection).lean<RawRecordDoc[]>(),
       ),
     );
     return found.flat();
@@ -148,7 +143,7 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
   }
 }
 
-const ID_LOOKUP_SLICE = 1_000;
+const ID_LOOKUP_SLICE = 100;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

@@ -35,21 +35,13 @@ export class RecordAnnouncer {
       const { duplicateIds } = await this.guard('store records', () =>
         this.records.insertNew(docs),
       );
-      const fresh = docs.filter((doc) => !duplicateIds.has(doc._id));
-      const { announcements, ownEventsMet } = await this.guard('read stored records', () =>
-        this.announcements(fresh, [...duplicateIds], ownEvents),
+      const announcements = await this.guard('read stored records', () =>
+        this.announcements(
+          docs.filter((doc) => !duplicateIds.has(doc._id)),
+          [...duplicateIds],
+          ownEvents,
+        ),
       );
-      // An own event no duplicate belongs to was stored whole by this insert: its members are
-      // the fresh records announced in it, recorded so that a later re-send finds them by id.
-      const members = new Map<string, string[]>();
-      for (const doc of fresh) {
-        if (ownEventsMet.has(doc.announcedIn!)) continue;
-        const list = members.get(doc.announcedIn!);
-        if (list) list.push(doc._id);
-        else members.set(doc.announcedIn!, [doc._id]);
-      }
-      if (members.size > 0)
-        await this.guard('record event members', () => this.records.recordEvents(members));
       await this.guard('publish record events', () =>
         this.publisher.publishMany(
           RecordsValidated,
@@ -67,6 +59,12 @@ export class RecordAnnouncer {
           })),
         ),
       );
+      // Once out, an event need never be announced again: a re-send of its records is answered
+      // from this note (by id), not from a search of the stored records.
+      if (announcements.size > 0)
+        await this.guard('note the published events', () =>
+          this.records.markPublished([...announcements.keys()]),
+        );
       return duplicateIds;
     } finally {
       for (const id of ownEvents) {
@@ -79,46 +77,52 @@ export class RecordAnnouncer {
 
   /**
    * The `records.validated` events to publish, by id: the new records' own, and for every
-   * duplicate the whole event it was first announced in, published again under its id. JetStream
-   * drops that copy when the event went out before (and consumers drop it by id after JetStream's
-   * duplicate window); when a crash came between storing and publishing, it goes out now. Either
-   * way each record is in exactly one event id, however often it is sent.
+   * duplicate whose event is not known to have gone out, that whole event, published again under
+   * its id (when it did go out after all, JetStream drops the copy, and consumers drop it by id
+   * after JetStream's duplicate window). Each record is in exactly one event id, however often it
+   * is sent; a re-send of records whose events went out costs look-ups by id only.
    */
   private async announcements(
     fresh: RawRecordDoc[],
     duplicateIds: string[],
     ownEvents: Set<string>,
-  ): Promise<{ announcements: Map<string, RawRecordDoc[]>; ownEventsMet: Set<string> }> {
+  ): Promise<Map<string, RawRecordDoc[]>> {
     const byEvent = new Map<string, RawRecordDoc[]>();
-    const ownEventsMet = new Set<string>();
     const add = (eventId: string, doc: RawRecordDoc) => {
       const list = byEvent.get(eventId);
       if (list) list.push(doc);
       else byEvent.set(eventId, [doc]);
     };
     for (const doc of fresh) add(doc.announcedIn!, doc);
-    if (duplicateIds.length === 0) return { announcements: byEvent, ownEventsMet };
+    if (duplicateIds.length === 0) return byEvent;
 
-    const stored = await this.records.findByIds(duplicateIds);
+    const stored = await this.records.findByIds(duplicateIds, ['announcedIn']);
     const earlier = new Set<string>();
+    const legacy: string[] = [];
     for (const doc of stored) {
       if (doc.announcedIn) {
-        if (ownEvents.has(doc.announcedIn)) ownEventsMet.add(doc.announcedIn);
         // Another batch of this process is storing that event now and will publish it whole.
         if (ownEvents.has(doc.announcedIn) || !this.announcing.has(doc.announcedIn))
           earlier.add(doc.announcedIn);
-      }
-      // Stored before events were recorded per record: announced on its own, under an id of its own.
-      else
+      } else legacy.push(doc._id);
+    }
+    // Stored before events were recorded per record: announced on its own, under an id of its own.
+    if (legacy.length > 0)
+      for (const doc of await this.records.findByIds(legacy))
         add(deterministicUuidv7(new Date(doc.receivedAt).getTime(), `validated:${doc._id}`), doc);
-    }
     if (earlier.size > 0) {
-      // The stored content is the whole event, including any of this batch's new records in it.
-      for (const eventId of earlier) byEvent.delete(eventId);
-      const whole = await this.records.announcedIn([...earlier]);
-      whole.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-      for (const doc of whole) add(doc.announcedIn!, doc);
+      // An event that went out needs nothing: its copy would be dropped anyway. One that did not
+      // (a crash came between storing and publishing, or its note), or that this batch adds new
+      // records to, goes out whole, read back from the stored records.
+      const again = new Set(await this.records.unpublished([...earlier]));
+      for (const eventId of earlier) if (byEvent.has(eventId)) again.add(eventId);
+      if (again.size > 0) {
+        for (const eventId of again) byEvent.delete(eventId);
+        const whole = await this.records.findAnnouncedIn([...again]);
+        whole.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+        for (const doc of whole) add(doc.announcedIn!, doc);
+      }
     }
-    return { announcements: byEvent, ownEventsMet };
+    return byEvent;
   }
 }
