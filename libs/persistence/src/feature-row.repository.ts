@@ -24,11 +24,6 @@ export interface FeatureRowBatchDoc {
   /** rows.length, so counting rows needs no rows. */
   count: number;
   createdAt: Date;
-  /**
-   * The feature-statistics revision that counted these rows, set once it did. Absent on a batch
-   * whose merge has not been seen to succeed (a crash came between): then the revisions say.
-   */
-  statsRev?: number;
 }
 
 const schema = new Schema<FeatureRowBatchDoc>(
@@ -40,7 +35,6 @@ const schema = new Schema<FeatureRowBatchDoc>(
     rows: Schema.Types.Mixed,
     count: Number,
     createdAt: Date,
-    statsRev: Number,
   },
   { collection: 'feature_row_batches', versionKey: false },
 );
@@ -63,12 +57,6 @@ export class FeatureRowRepository extends Repository<FeatureRowBatchDoc> {
 
   findByIds(ids: string[]): Promise<FeatureRowBatchDoc[]> {
     return this.model.find({ _id: { $in: ids } }).lean<FeatureRowBatchDoc[]>();
-  }
-
-  /** Notes that statistics revision `rev` counted these batches (by id: no search). */
-  async markCounted(ids: string[], rev: number): Promise<void> {
-    if (ids.length > 0)
-      await this.model.updateMany({ _id: { $in: ids } }, { $set: { statsRev: rev } });
   }
 
   /**

@@ -35,6 +35,9 @@ const schema = new Schema<FeatureStatsDoc>(
 // Serves get() and merge(): the newest revision of one dataset's statistics.
 schema.index({ dataset: 1, rev: -1 });
 
+/** Revisions a redelivered batch is first looked for in, by id. */
+const RECENT_REVISIONS = 64;
+
 /** Revisions kept whole behind the newest, for inspection; older ones are emptied. */
 const KEEP_REVISIONS = 5;
 
@@ -78,15 +81,35 @@ export class FeatureStatsRepository extends Repository<FeatureStatsDoc> {
     return next;
   }
 
-  /** Which of `batchIds` some revision has counted, and in which revision. */
+  /**
+   * Which of `batchIds` some revision has counted, and in which revision. The newest revisions
+   * are read by id first (a redelivery comes soon after the delivery it repeats); only batches
+   * not found there make the dataset's revisions searched (a batch never merged, after a crash).
+   */
   async counted(dataset: string, batchIds: string[]): Promise<Map<string, number>> {
     const wanted = new Set(batchIds);
-    const docs = await this.model
-      .find({ dataset, batches: { $in: batchIds } }, { rev: 1, batches: 1 })
-      .lean<Array<Pick<FeatureStatsDoc, 'rev' | 'batches'>>>();
     const found = new Map<string, number>();
-    for (const doc of docs)
-      for (const id of doc.batches) if (wanted.has(id)) found.set(id, doc.rev);
+    const take = (docs: Array<Pick<FeatureStatsDoc, 'rev' | 'batches'>>) => {
+      for (const doc of docs)
+        for (const id of doc.batches) if (wanted.has(id)) found.set(id, doc.rev);
+    };
+    const newest = (await this.latest(dataset))?.rev ?? 0;
+    const recent = Array.from({ length: Math.min(RECENT_REVISIONS, newest) }, (_, i) =>
+      revisionId(dataset, newest - i),
+    );
+    if (recent.length > 0)
+      take(
+        await this.model
+          .find({ _id: { $in: recent } }, { rev: 1, batches: 1 })
+          .lean<Array<Pick<FeatureStatsDoc, 'rev' | 'batches'>>>(),
+      );
+    const rest = batchIds.filter((id) => !found.has(id));
+    if (rest.length > 0 && newest > RECENT_REVISIONS)
+      take(
+        await this.model
+          .find({ dataset, batches: { $in: rest } }, { rev: 1, batches: 1 })
+          .lean<Array<Pick<FeatureStatsDoc, 'rev' | 'batches'>>>(),
+      );
     return found;
   }
 

@@ -111,21 +111,24 @@ describe('repositories on FerretDB', () => {
     const name = `${dataset}_revs`;
     const writer = new FeatureStatsRepository(connection);
     const schema = { fields: { x: { type: 'number' as const } } };
-    for (let i = 1; i <= 37; i++) {
+    for (let i = 1; i <= 70; i++) {
       await writer.merge(name, statsOf(schema, [{ x: i }]), [`b${i}`]);
       // A new instance knows no revision: it must search for the newest from nothing.
-      if ([1, 2, 3, 8, 9, 16, 17, 37].includes(i))
+      if ([1, 2, 3, 8, 9, 16, 17, 64, 70].includes(i))
         expect((await new FeatureStatsRepository(connection).get(name))?.records).toBe(i);
     }
-    // A reader that saw revision 37 finds a newer one another instance wrote.
+    // A reader that saw revision 70 finds a newer one another instance wrote.
     const reader = new FeatureStatsRepository(connection);
-    expect((await reader.get(name))?.records).toBe(37);
-    await writer.merge(name, statsOf(schema, [{ x: 0 }]), ['b38']);
-    expect((await reader.get(name))?.records).toBe(38);
+    expect((await reader.get(name))?.records).toBe(70);
+    await writer.merge(name, statsOf(schema, [{ x: 0 }]), ['b71']);
+    expect((await reader.get(name))?.records).toBe(71);
+    // Which revision counted a batch: a recent one by id, an old one by a search, none for never.
+    const counted = await reader.counted(name, ['b1', 'b71', 'never']);
+    expect(Object.fromEntries(counted)).toEqual({ b1: 1, b71: 71 });
     // Revisions behind the kept window (5) are emptied one by one; the newest stay whole.
     const emptied = () =>
       connection.collection('feature_stats').countDocuments({ dataset: name, stats: '' });
-    await waitFor('33 of 38 revisions emptied', async () => (await emptied()) === 33);
+    await waitFor('66 of 71 revisions emptied', async () => (await emptied()) === 66);
     expect(await new FeatureStatsRepository(connection).get('never-merged')).toBeNull();
   });
 

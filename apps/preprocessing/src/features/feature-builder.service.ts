@@ -151,13 +151,15 @@ export class FeatureBuilder {
     fresh: FeatureRowBatchDoc[],
     stored: FeatureRowBatchDoc[],
   ): Promise<void> {
-    // Only a redelivery finds stored rows; they say themselves whether a revision counted them,
-    // and only a batch whose merge was never seen to succeed (a crash came between) makes the
-    // revisions searched.
-    const unsure = stored.filter((d) => d.statsRev === undefined).map((d) => d._id);
+    // Only a redelivery finds stored rows, so only then are the revisions searched (the recent
+    // ones by id first: a redelivery comes soon after the delivery it repeats).
     const counted =
-      unsure.length > 0 ? await this.stats.counted(dataset, unsure) : new Map<string, number>();
-    for (const d of stored) if (d.statsRev !== undefined) counted.set(d._id, d.statsRev);
+      stored.length > 0
+        ? await this.stats.counted(
+            dataset,
+            stored.map((d) => d._id),
+          )
+        : new Map<string, number>();
     const toCount = new Set([
       ...fresh.map((d) => d.eventId),
       ...stored.filter((d) => !counted.has(d._id)).map((d) => d.eventId),
@@ -169,7 +171,6 @@ export class FeatureBuilder {
       .flatMap((b) => b.records.map((r) => r.values));
     const ids = [...toCount].map((eventId) => featureRowBatchId(dataset, eventId));
     const merged = await this.stats.merge(dataset, statsOf(definition, values), ids);
-    await this.rows.markCounted(ids, merged.rev);
     if (needsRefit(spec, merged.stats.records))
       this.specs.set(
         dataset,
