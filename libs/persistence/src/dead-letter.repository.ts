@@ -1,5 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
-import { isDuplicateKeyError, Repository } from './repository';
+import { idSlices, isDuplicateKeyError, Repository } from './repository';
 
 /**
  * pending: waiting (for its consumer to be healthy, or for an operator if terminal); replayed: sent
@@ -241,11 +241,10 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
     if (entries.length === 0) return 0;
     await this.restore();
     const ids = entries.map((e) => e._id);
-    const sorted = [...ids].sort();
     await this.journal.insertMany(entries as never[]);
-    // The range first: FerretDB then tests `$in` only on the few entries inside it.
-    const selected = { _id: { $gte: sorted[0], $lte: sorted[sorted.length - 1], $in: ids } };
-    await this.model.collection.deleteMany(selected as never);
+    // `_id: {$in}` alone and in slices: FerretDB (patched) looks each up by its index (idSlices).
+    for (const slice of idSlices(ids))
+      await this.model.collection.deleteMany({ _id: { $in: slice } } as never);
     await this.model.collection.insertMany(entries.map((e) => applied(e, changes)) as never[]);
     await this.clearJournal();
     return entries.length;
@@ -255,8 +254,8 @@ export class DeadLetterRepository extends Repository<DeadLetterEntry> {
   private async restore(): Promise<void> {
     const originals = await this.journal.find({}).toArray();
     if (originals.length === 0) return;
-    const ids = originals.map((e) => e._id);
-    await this.model.collection.deleteMany({ _id: { $in: ids } } as never);
+    for (const slice of idSlices(originals.map((e) => e._id)))
+      await this.model.collection.deleteMany({ _id: { $in: slice } } as never);
     await this.model.collection.insertMany(originals as never[]);
     await this.clearJournal();
   }

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { insertNew, Repository } from './repository';
+import { idSlices, insertNew, Repository } from './repository';
 
 export interface RawRecordDoc {
   /** `<dataset>:<recordId>`: the unique _id is the dedupe. */
@@ -103,10 +103,9 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
     fields?: K[],
   ): Promise<Array<Pick<RawRecordDoc, K | '_id'>>> {
     const projection = fields && Object.fromEntries(fields.map((f) => [f, 1]));
-    // In slices, looked up side by side: FerretDB looks a list of `_id`s up by its index only up
-    // to a bound (tools/infra/patches), and one slice of many is slower than several smaller ones.
+    // In slices, looked up side by side (see idSlices).
     const found = await Promise.all(
-      chunks(ids, ID_LOOKUP_SLICE).map((slice) =>
+      idSlices(ids).map((slice) =>
         this.model.find({ _id: { $in: slice } }, projection).lean<RawRecordDoc[]>(),
       ),
     );
@@ -141,14 +140,6 @@ export class RawRecordRepository extends Repository<RawRecordDoc> {
     const docs = await query.lean<Array<{ values: Record<string, unknown>; receivedAt: Date }>>();
     return options.limit ? docs.reverse() : docs;
   }
-}
-
-const ID_LOOKUP_SLICE = 100;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export const rawRecordId = (dataset: string, recordId: string) => `${dataset}:${recordId}`;
