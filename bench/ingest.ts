@@ -1,6 +1,8 @@
 // `./keelson bench ingest`: 200,000 records through the data path, measured against a bare
-// nats.js publisher with the same payloads on the same machine in the same run.
+// nats.js publisher with the same payloads, and against the database's own rate for the same
+// records' documents written straight with the driver, on the same machine in the same run.
 //   BENCH_RECORDS (200000), BENCH_BATCH (records per message, 100), BENCH_IN_FLIGHT (publishes, 256)
+//   BENCH_DB_BATCH (documents per insert, 500), BENCH_DB_IN_FLIGHT (inserts at once, 8)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, provision } from '@keelson/messaging';
@@ -8,6 +10,7 @@ import { FeatureRowRepository } from '@keelson/persistence';
 import { type StreamSpec } from '@keelson/schemas';
 import { uniqueId } from '@keelson/testing';
 import { generateCredit } from '@keelson/sample-data';
+import { databaseRate } from './support/db-baseline';
 import { ingestPayloads, publishAll, runBench, say, startDataPath } from './support/data-path';
 import { peakRssMb } from './support/proc';
 
@@ -15,6 +18,9 @@ const root = join(__dirname, '..');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 256);
+// Ingestion writes the records it gathers in inserts of up to 500 (INGESTION_BATCH_RECORDS).
+const DB_BATCH = Number(process.env.BENCH_DB_BATCH ?? 500);
+const DB_IN_FLIGHT = Number(process.env.BENCH_DB_IN_FLIGHT ?? 8);
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson').replace(
   /\/[^/]*$/,
@@ -57,6 +63,15 @@ async function main() {
     `baseline: ${Math.round(baseline)} records/s (${(payloads.length / baselineSeconds).toFixed(0)} messages/s)`,
   );
 
+  // (1b) The database's own rate: the same records' documents, written straight with the driver.
+  const databaseBaseline = await databaseRate(`${mongoBase}/bench_${id}_db`, dataset, records, {
+    batch: DB_BATCH,
+    inFlight: DB_IN_FLIGHT,
+  });
+  say(
+    `database: ${Math.round(databaseBaseline)} records/s (insertMany of ${DB_BATCH}, ${DB_IN_FLIGHT} in flight)`,
+  );
+
   // (2) The services, on a database of their own.
   const path = await startDataPath(messaging, mongoUrl, dataset);
   const { connection, services } = path;
@@ -93,6 +108,11 @@ async function main() {
       endToEndRecordsPerSecond: Math.round(endToEnd),
       ingestionToBaseline: +(ingestRate / baseline).toFixed(3),
       endToEndToBaseline: +(endToEnd / baseline).toFixed(3),
+      databaseRecordsPerSecond: Math.round(databaseBaseline),
+      databaseBatch: DB_BATCH,
+      databaseInFlight: DB_IN_FLIGHT,
+      ingestionToDatabase: +(ingestRate / databaseBaseline).toFixed(3),
+      endToEndToDatabase: +(endToEnd / databaseBaseline).toFixed(3),
       bottleneck:
         preprocessingTail > 0.1 * endToEndSeconds
           ? 'preprocessing (records wait in RECORDS after ingestion has finished)'
@@ -100,6 +120,7 @@ async function main() {
       peakRssMb: memory,
       targets: {
         endToEndAtLeast10k: endToEnd >= 10_000,
+        endToEndAtLeast06Database: endToEnd >= 0.6 * databaseBaseline,
         ingestionAtLeastHalfBaseline: ingestRate >= baseline / 2,
         under300MbPerService: memory.ingestion < 300 && memory.preprocessing < 300,
       },
@@ -113,6 +134,9 @@ async function main() {
         `bare JetStream publish  ${result.baselineRecordsPerSecond} records/s (baseline)`,
         `ingestion stage         ${result.ingestionStageRecordsPerSecond} records/s  (${result.ingestionToBaseline}x baseline; target >= 0.5x: ${result.targets.ingestionAtLeastHalfBaseline ? 'met' : 'NOT met'})`,
         `end to end              ${result.endToEndRecordsPerSecond} records/s  (${result.endToEndToBaseline}x baseline; target >= 10000/s: ${result.targets.endToEndAtLeast10k ? 'met' : 'NOT met'})`,
+        `database, driver only   ${result.databaseRecordsPerSecond} records/s (the records' documents, insertMany of ${DB_BATCH}, ${DB_IN_FLIGHT} in flight, same indexes)`,
+        `ingestion / database    ${result.ingestionToDatabase}x`,
+        `end to end / database   ${result.endToEndToDatabase}x (target >= 0.6x: ${result.targets.endToEndAtLeast06Database ? 'met' : 'NOT met'})`,
         `bottleneck              ${result.bottleneck}`,
         `peak RSS                ingestion ${memory.ingestion} MB, preprocessing ${memory.preprocessing} MB (target < 300 MB: ${result.targets.under300MbPerService ? 'met' : 'NOT met'})`,
         '',
