@@ -114,14 +114,27 @@ export async function recoveryFixture(env: Record<string, string> = {}) {
       check: (r: RoutingValue) => boolean,
       timeoutMs = 20_000,
     ) {
+      let last: RoutingValue | undefined;
       return waitFor(
         `${nodeId} ${what}`,
         async () => {
-          const r = await fixture.routingOf(nodeId);
+          const r = (last = await fixture.routingOf(nodeId));
           return r && check(r) ? r : undefined;
         },
         { timeoutMs, intervalMs: 25 },
-      );
+      ).catch(async (error: Error) => {
+        // What recovery believed at the deadline: a slow return can be told from a stuck one.
+        const view = await fixture
+          .call('GET', '/v1/nodes')
+          .then(({ body }) => ({
+            leader: body.leader,
+            node: body.nodes?.find((n: { nodeId: string }) => n.nodeId === nodeId),
+          }))
+          .catch((e: Error) => e.message);
+        throw new Error(
+          `${error.message}\nrouting entry: ${JSON.stringify(last)}\nrecovery: ${JSON.stringify(view)}`,
+        );
+      });
     },
 
     async close() {
