@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor } from './wait-for';
 
 /** A server binary that `./keelson infra up` built into its cache, or one on PATH. */
-export function infraBinary(name: 'ferretdb' | 'nats-server', override?: string): string {
+export function infraBinary(name: string, override?: string): string {
   const cache =
     process.env.KEELSON_BIN_CACHE ??
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'keelson/bin');
@@ -20,8 +20,18 @@ export function infraBinary(name: 'ferretdb' | 'nats-server', override?: string)
   return found;
 }
 
-/** The ferretdb binary that `./keelson infra up` built or found. */
-export const ferretDbBinary = () => infraBinary('ferretdb', process.env.KEELSON_FERRETDB_BIN);
+/**
+ * The ferretdb binary that `./keelson infra up` built or found: the patched build first, under the
+ * name tools/infra/infra.sh gives it (docs/persistence.md), else a plain `ferretdb`.
+ */
+export const ferretDbBinary = () => {
+  const patched = 'ferretdb-v1.24.2-keelson1';
+  try {
+    return infraBinary(patched, process.env.KEELSON_FERRETDB_BIN);
+  } catch {
+    return infraBinary('ferretdb');
+  }
+};
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
