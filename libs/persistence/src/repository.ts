@@ -7,6 +7,15 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
+ * Whether the database is FerretDB (the embedded default), whose SQLite backend plans every query
+ * but one by `_id` as a scan: its secondary indexes are kept up on every write and never read.
+ */
+export async function isFerretDb(connection: Connection): Promise<boolean> {
+  const build = await connection.db!.admin().command({ buildInfo: 1 });
+  return typeof build.ferretdbVersion === 'string';
+}
+
+/**
  * Base for the small repositories that own one collection each. Subclasses add the queries their
  * app needs; this holds the model and the index set-up.
  */
