@@ -6,7 +6,6 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 state="$root/.keelson"
-bin_cache=${KEELSON_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keelson/bin}
 
 NATS_VERSION=${KEELSON_NATS_VERSION:-v2.12.15}
 FERRETDB_VERSION=${KEELSON_FERRETDB_VERSION:-v1.24.2}
@@ -25,22 +24,9 @@ JAEGER_UI_PORT=${JAEGER_UI_PORT:-16686}
 KEELSON_JAEGER=${KEELSON_JAEGER:-auto}
 
 log() { printf '[infra] %s\n' "$*" >&2; }
+# shellcheck source=bin-cache.sh
+source "$root/tools/infra/bin-cache.sh"
 mkdir -p "$state/logs" "$state/run" "$state/data"
-
-# find_bin NAME: prints a usable binary path (PATH first, then the cache) or nothing.
-find_bin() {
-  if [ -x "$bin_cache/$1" ]; then echo "$bin_cache/$1"; return; fi
-  command -v "$1" 2>/dev/null || true
-}
-
-ensure_bin() { # name module version pkg [hook]
-  local name=$1 path
-  path=$(find_bin "$name")
-  if [ -n "$path" ]; then echo "$path"; return; fi
-  log "building $name $3 with Go (first run only; cached in $bin_cache)"
-  "$root/tools/infra/go-build.sh" "$2" "$3" "$4" "$bin_cache/$name" "${5:-}" >&2
-  echo "$bin_cache/$name"
-}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

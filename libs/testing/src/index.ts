@@ -8,3 +8,4 @@ export * from './labelled-dataset';
 export * from './test-model';
 export * from './simulated-telemetry';
 export * from './mongo-fault-proxy';
+export * from './helm-chart';
