@@ -4,9 +4,15 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 // One public entry per lib: no deep imports into another project's src/. The exceptions are the
-// Nest adapters, a second public entry each so that the lib's main entry stays free of Nest.
+// Nest adapters, a second public entry each so that the lib's main entry stays free of Nest, and
+// the inference engine, so that the protocol's users (gateway, recovery) never load onnxruntime.
 const publicEntriesOnly = {
-  group: ['@keelson/*/*', '!@keelson/config/nest', '!@keelson/messaging/nest'],
+  group: [
+    '@keelson/*/*',
+    '!@keelson/config/nest',
+    '!@keelson/messaging/nest',
+    '!@keelson/inference/engine',
+  ],
   message: 'Import a lib through its public entry only.',
 };
 const testHelpersForTestsOnly = {

@@ -7,6 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
+# Bundles (dist/bundles, tools/build/bundle.ts) are made from this tree, so they go with it.
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json
 # Files the code reads at run time that tsc does not emit (the gRPC service definition).

@@ -12,26 +12,8 @@ export * from './grpc/inference-grpc.client';
 export * from './rest/inference-listener';
 export * from './rest/openapi';
 export * from './engine/engine-errors';
-export {
-  DEFAULT_BATCHER_OPTIONS,
-  DynamicBatcher,
-  type BatcherStats,
-  type DynamicBatcherOptions,
-} from './engine/dynamic-batcher';
-export {
-  DEFAULT_WORKER_POOL_OPTIONS,
-  WorkerPool,
-  type WorkerPoolOptions,
-} from './engine/worker-pool';
-export {
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  ModelRunner,
-  type ModelRunnerOptions,
-  type ModelRunnerState,
-  type ModelRunnerStats,
-} from './engine/model-runner';
-export type { ModelMetadata as EngineModelMetadata } from './engine/tensor-metadata';
+// The engine (worker threads running onnxruntime-node) is `@keelson/inference/engine`: the gateway
+// and recovery speak the protocol without loading it, and their bundles leave onnxruntime out.
 export { LatencyWindow, type LatencyPercentiles } from './engine/latency-window';
-export type { EngineSessionOptions } from './engine/worker-protocol';
 export * from './grpc/auth-interceptor';
 export * from './auth/node-credential';

@@ -2,11 +2,11 @@ import {
   DeadlineExceededError,
   InferenceError,
   InvalidInferenceRequestError,
-  ModelRunner,
   ModelUnavailableError,
   QueueFullError,
   type Tensor,
 } from '@keelson/inference';
+import { ModelRunner } from '@keelson/inference/engine';
 import type { PredictionConfig } from '../config';
 import { nodeMetrics } from '../telemetry/node-metrics';
 import type { TensorSpec, VersionRunner } from './model-store';
