@@ -20,5 +20,6 @@ chmod -R u+w "$work"
 cd "$work"
 [ -z "$hook" ] || eval "$hook"
 mkdir -p "$(dirname "$out")"
-go build -trimpath -o "$out.tmp" "./$pkg"
+# GOWORK=off: a module may ship a go.work naming folders its module zip leaves out (Prometheus).
+GOWORK=off go build -trimpath -o "$out.tmp" "./$pkg"
 mv "$out.tmp" "$out"
