@@ -3,7 +3,7 @@ import { CHART_DIR, deploymentOf, helmBinary, podSpecOf, renderChart } from '@ke
 import type { K8sObject } from '@keelson/testing';
 
 // The chart as a whole: it lints, and what it renders holds the platform's rules. Each service's
-// own suite checks its Deployment against its configuration (apps/<app>/test/chart.int-spec.ts).
+// own suite checks its Deployment against its configuration (apps/<app>/test/deployment.int-spec.ts).
 
 const SERVICES = [
   'ingestion',

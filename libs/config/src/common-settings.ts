@@ -27,6 +27,7 @@ export const mongoSettings = () => ({
   url: env.url('MONGO_URL', {
     default: 'mongodb://127.0.0.1:27017/keelson',
     protocols: ['mongodb', 'mongodb+srv'],
+    hostList: true,
     secret: true,
     description: 'MongoDB (or FerretDB) connection string',
   }),

@@ -86,6 +86,19 @@ describe('defineConfig', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('takes a replica set seed list as MONGO_URL and checks each host', () => {
+    const seedList =
+      'mongodb://app:pw@mongo-1:27017,mongo-2:27017,[::1]:27019/keelson?replicaSet=rs0';
+    const mongo = defineConfig('x', { mongo: mongoSettings() });
+    expect(mongo.load({ MONGO_URL: seedList }).mongo.url).toBe(seedList);
+    expect(() =>
+      mongo.load({ MONGO_URL: 'mongodb://mongo-1:27017,mongo 2:27017/keelson' }),
+    ).toThrow('MONGO_URL must list its hosts as host[:port] separated by commas');
+    expect(() => mongo.load({ MONGO_URL: 'postgres://a:1,b:2/db' })).toThrow(
+      'MONGO_URL must be a URL starting with mongodb://',
+    );
+  });
+
   it('reports a required variable that is missing', () => {
     const required = defineConfig('x', { key: env.string('API_KEY') });
     expect(() => required.load({})).toThrow('  - API_KEY is required but not set');

@@ -120,10 +120,18 @@ export const env = {
   },
 
   /** A URL, optionally limited to some protocols (given without the colon: `nats`, `mongodb`). */
-  url(variable: string, opts: Options<string> & { protocols?: string[] } = {}): Setting<string> {
+  /**
+   * A URL, or comma-separated URLs (a NATS cluster). With `hostList`, one URL whose authority may
+   * list several `host[:port]` (a MongoDB replica set's seed list: `mongodb://a:27017,b:27017/db`).
+   */
+  url(
+    variable: string,
+    opts: Options<string> & { protocols?: string[]; hostList?: boolean } = {},
+  ): Setting<string> {
     return setting(variable, opts, (raw) => {
-      // A comma-separated list of servers (a NATS cluster) is checked URL by URL.
-      for (const part of raw.split(',')) {
+      const seed = opts.hostList ? firstHostOnly(raw) : raw;
+      if (seed === undefined) return fail('must list its hosts as host[:port] separated by commas');
+      for (const part of opts.hostList ? [seed] : raw.split(',')) {
         let url: URL;
         try {
           url = new URL(part.trim());
@@ -168,3 +176,17 @@ export const env = {
     });
   },
 };
+
+/**
+ * A seed-list URL with its hosts but the first removed, so that the URL parser checks the rest of
+ * it; undefined when a listed host is not `host[:port]`.
+ */
+function firstHostOnly(raw: string): string | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?]*@)?([^/?]*)(.*)$/i.exec(raw.trim());
+  if (!match) return raw;
+  const [, scheme, credentials = '', hosts, rest] = match;
+  const list = hosts.split(',');
+  if (!list.every((host) => /^(\[[0-9a-f:]+\]|[a-z0-9._-]+)(:\d{1,5})?$/i.test(host)))
+    return undefined;
+  return `${scheme}${credentials}${list[0]}${rest}`;
+}

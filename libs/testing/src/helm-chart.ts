@@ -84,7 +84,8 @@ export const podSpecOf = (deployment: K8sObject): PodSpec =>
  * key as a plausible value of their kind (the secret's real content is the operator's).
  */
 const SECRET_SAMPLES: Record<string, string> = {
-  MONGO_URL: 'mongodb://mongo-0.mongo:27017/keelson?replicaSet=rs0',
+  MONGO_URL:
+    'mongodb://mongo-0.mongo:27017,mongo-1.mongo:27017,mongo-2.mongo:27017/keelson?replicaSet=rs0',
   KEELSON_NODE_TOKENS: 'chart-test-node-token-0123456789',
   NATS_PASSWORD: 'chart-test-password',
 };
@@ -116,6 +117,21 @@ export const PROCESS_WIDE_VARIABLES = [
   'KEELSON_TLS_KEY_FILE',
   'NODE_OPTIONS',
 ];
+
+/**
+ * Variables whose defaults point at this machine (127.0.0.1): a container that reads one must be
+ * given it, or it would look for NATS, the database or the trace collector inside itself.
+ */
+export const LOCAL_DEFAULTS = ['NATS_URL', 'MONGO_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+
+/** Of the `LOCAL_DEFAULTS` `definition` reads, those `env` leaves unset. */
+export function localDefaultsLeft(
+  definition: ConfigDefinition<ConfigShape>,
+  env: object,
+): string[] {
+  const read = new Set(definition.variables().map((v) => v.variable));
+  return LOCAL_DEFAULTS.filter((name) => read.has(name) && !(name in env));
+}
 
 export interface ListenSettings {
   host: string;
@@ -177,6 +193,7 @@ export function expectChartToRun<S extends ConfigShape>(
 ): void {
   const check = checkChartAgainst(service, definition);
   expect(check.unreadVariables).toEqual([]);
+  expect(localDefaultsLeft(definition, check.env)).toEqual([]);
   const settings = listen(check.config);
   expect(settings.host).toBe('0.0.0.0');
   expect(check.ports.http).toBe(settings.port);

@@ -9,3 +9,4 @@ export * from './test-model';
 export * from './simulated-telemetry';
 export * from './mongo-fault-proxy';
 export * from './helm-chart';
+export * from './compose-file';
