@@ -61,6 +61,27 @@ up_nats() {
   log "NATS $("$bin" --version | awk '{print $2}') with JetStream ready on $NATS_PORT"
 }
 
+# --cluster: three JetStream servers on loopback (client ports NATS_PORT..+2, routes 6222..6224,
+# monitoring NATS_MONITOR_PORT..+2), each with its own store, for R3 streams and buckets.
+up_nats_cluster() {
+  local bin; bin=$(ensure_bin nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION" .)
+  local routes="" i urls=""
+  for i in 0 1 2; do routes+="${routes:+,}nats://127.0.0.1:$((6222 + i))"; done
+  for i in 0 1 2; do
+    local name="nats-c$((i + 1))" port=$((NATS_PORT + i)) monitor=$((NATS_MONITOR_PORT + i))
+    urls+="${urls:+,}nats://127.0.0.1:$port"
+    if curl -fs "http://127.0.0.1:$monitor/healthz" >/dev/null 2>&1; then log "$name already running on $port"; continue; fi
+    mkdir -p "$state/data/$name"
+    start "$name" "$bin" --jetstream --store_dir "$state/data/$name" --addr 127.0.0.1 --port "$port" \
+      --http_port "$monitor" --server_name "keelson-$name" --cluster_name keelson \
+      --cluster "nats://127.0.0.1:$((6222 + i))" --routes "$routes"
+  done
+  for i in 0 1 2; do
+    wait_until "NATS cluster server $((i + 1))" 60 curl -fs "http://127.0.0.1:$((NATS_MONITOR_PORT + i))/healthz"
+  done
+  log "NATS JetStream cluster of 3 ready; services take NATS_URL=$urls NATS_STREAM_REPLICAS=3"
+}
+
 up_ferretdb() {
   if mongo_ready; then
     local running; running=$(node "$root/tools/infra/mongo-ping.js" "mongodb://127.0.0.1:$MONGO_PORT/" --version)
@@ -122,13 +143,18 @@ status() {
   printf '%-10s %-8s %s\n' process state address
   local s
   s=down; nats_ready && s=ready; printf '%-10s %-8s %s\n' nats "$s" "nats://127.0.0.1:$NATS_PORT"
+  for n in 2 3; do
+    if pid_alive "nats-c$n"; then printf '%-10s %-8s %s\n' "nats-c$n" ready "nats://127.0.0.1:$((NATS_PORT + n - 1))"; fi
+  done
   s=down; mongo_ready && s=ready; printf '%-10s %-8s %s\n' ferretdb "$s" "mongodb://127.0.0.1:$MONGO_PORT"
   s=down; jaeger_ready && s=ready; printf '%-10s %-8s %s\n' jaeger "$s" "http://127.0.0.1:$JAEGER_UI_PORT"
 }
 
 case "${1:-}" in
-  up) up_nats; up_ferretdb; up_jaeger ;;
-  down) stop jaeger; stop ferretdb; stop nats; stop nats-test ;;
+  up)
+    if [ "${2:-}" = --cluster ]; then up_nats_cluster; else up_nats; fi
+    up_ferretdb; up_jaeger ;;
+  down) stop jaeger; stop ferretdb; stop nats; stop nats-test; for n in 1 2 3; do stop "nats-c$n"; done ;;
   status) status ;;
-  *) echo "usage: infra.sh up|down|status" >&2; exit 2 ;;
+  *) echo "usage: infra.sh up [--cluster]|down|status" >&2; exit 2 ;;
 esac

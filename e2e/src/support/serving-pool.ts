@@ -45,14 +45,21 @@ export async function servingPool(
     /** Also run recovery (it acts on monitoring's alerts through the routing bucket). */
     recovery?: boolean;
     gatewayEnv?: Record<string, string>;
+    /** NATS for every process of the pool (default: the suite's server), e.g. a private cluster. */
+    natsUrl?: string;
+    /** More environment for every process of the pool. */
+    env?: Record<string, string>;
   } = {},
 ) {
+  const natsUrl = options.natsUrl ?? testInfra.natsUrl;
   const id = uniqueId();
   const prefix = `e2e${id}_`;
   const model = `m_${id}`;
   const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/serving_e2e_${id}`);
-  const messaging: Messaging = await connectNats({ url: testInfra.natsUrl, name: 'serving-e2e' });
-  await provision(messaging.nc, messaging.jsm, CATALOGUE);
+  const messaging: Messaging = await connectNats({ url: natsUrl, name: 'serving-e2e' });
+  await provision(messaging.nc, messaging.jsm, CATALOGUE, {
+    replicas: Number(options.env?.NATS_STREAM_REPLICAS ?? 1),
+  });
   await publishTestModel(messaging.js, model, { production: 1 });
   const connection: Connection = await connectMongo({ url: mongoUrl });
   const { key } = await new ApiKeyRepository(connection).create({
@@ -62,7 +69,13 @@ export async function servingPool(
     burst: 100_000,
   });
   const processes: TsProcess[] = [];
-  const base = { MONGO_URL: mongoUrl, KEELSON_TRACING: 'false', LOG_LEVEL: 'warn' };
+  const base = {
+    MONGO_URL: mongoUrl,
+    NATS_URL: natsUrl,
+    KEELSON_TRACING: 'false',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
   const run = (app: string, env: Record<string, string>) => {
     const p = runTsProcess(join(root, `dist/apps/${app}/src/main.js`), { ...base, ...env });
     processes.push(p);
@@ -152,6 +165,8 @@ export async function servingPool(
     alerts,
     messaging,
     key,
+    /** The pool's database (its API keys): for another gateway a test starts beside it. */
+    mongoUrl,
     monitoringUrl,
     gatewayUrl,
     recoveryUrl,
