@@ -32,13 +32,19 @@ interface Variable {
 }
 
 const DATASOURCE = { type: 'prometheus', uid: '${DS_PROMETHEUS}' };
-// The panels, by title; consumer backlogs and DLQ groups have no metric yet (see
-// docs/operations.md#dashboards-and-alert-rules), so they are not among them.
+// The panels, by title (what is not exported yet is in
+// docs/operations.md#dashboards-and-alert-rules).
 const REQUIRED_PANELS = [
   'Records in per dataset',
   'Records rejected per dataset',
+  'Consumer backlog per stream and consumer',
+  'Dead-letter entries by consumer and state',
   'Node health score',
   'Node routing state',
+  'Recovery routing state per node',
+  'Node weight',
+  'Node ejections',
+  'Recovery leader by replica',
   'Latency percentiles by model and version',
   'Canary share by version',
   'Drift PSI by feature',

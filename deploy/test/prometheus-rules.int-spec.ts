@@ -122,6 +122,13 @@ describe('the Prometheus alert rules', () => {
       type: 'gauge',
       labels: ['model', 'slo', 'window'],
     });
+    // Recovery's gauges come from a helper of its own, like monitoring's.
+    expect(metrics.get('keelson_recovery_dlq_entries')).toMatchObject({
+      type: 'gauge',
+      labels: ['consumer', 'state', 'stream'],
+      definedIn: 'apps/recovery/src/metrics/recovery-metrics.ts',
+    });
+    expect(metrics.get('keelson_recovery_leader')).toMatchObject({ type: 'gauge', labels: [] });
     expect(
       unknownReferences(
         'keelson_monitoring_slo_burn_rate{windw="1h"} > 1',

@@ -1,5 +1,6 @@
 import { EventPublisher } from '@keelson/messaging';
-import { SimulatedPool } from '@keelson/testing';
+import { CATALOGUE } from '@keelson/schemas';
+import { SimulatedPool, waitFor } from '@keelson/testing';
 import { monitoringFixture, type MonitoringFixture } from './monitoring-fixture';
 
 describe('capacity forecasts (real NATS and FerretDB, simulated nodes)', () => {
@@ -48,4 +49,38 @@ describe('capacity forecasts (real NATS and FerretDB, simulated nodes)', () => {
     expect(alert.evidence.etaMs as number).toBeLessThanOrEqual(20_000);
     expect(f.events.some((e) => e.target === `node:${pool.nodeIds[1]}:queue`)).toBe(false);
   }, 60_000);
+
+  it("exports each durable consumer's pending and ack-pending counts as JetStream has them", async () => {
+    /** `stream/consumer` -> [pending, ack pending], from one scrape of /metrics. */
+    const scrape = async () => {
+      const text = (await f.call('GET', '/metrics', { key: null })).body as string;
+      const exported = new Map<string, number[]>();
+      const series =
+        /^keelson_monitoring_consumer_(pending|ack_pending)\{stream="([^"]+)",consumer="([^"]+)"\} (\S+)$/gm;
+      for (const [, kind, stream, consumer, value] of text.matchAll(series)) {
+        const pair = exported.get(`${stream}/${consumer}`) ?? [NaN, NaN];
+        pair[kind === 'pending' ? 0 : 1] = Number(value);
+        exported.set(`${stream}/${consumer}`, pair);
+      }
+      return exported;
+    };
+    // Other suites share this NATS server and move the counts: a scrape is compared with the
+    // consumer info read right after it until the two agree (the gauges lag by one poll).
+    await waitFor(
+      'the backlog gauges to show what JetStream says',
+      async () => {
+        const exported = await scrape();
+        for (const c of CATALOGUE.consumers) {
+          const info = await f.messaging.jsm.consumers.info(c.stream, c.durable);
+          const [pending, ackPending] = exported.get(`${c.stream}/${c.durable}`) ?? [];
+          if (pending !== info.num_pending || ackPending !== info.num_ack_pending)
+            throw new Error(
+              `${c.stream}/${c.durable}: exported ${pending}/${ackPending}, JetStream ${info.num_pending}/${info.num_ack_pending}`,
+            );
+        }
+        return exported.size === CATALOGUE.consumers.length;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+  });
 });

@@ -12,6 +12,8 @@ import { CATALOGUE, defineEvent, ServiceHeartbeat, type CloudEvent } from '@keel
 import { testStream, waitFor } from '@keelson/testing';
 import { recoveryFixture, type RecoveryFixture } from './recovery-fixture';
 
+const STATES = ['pending', 'replayed', 'resolved', 'parked', 'archived'];
+
 /**
  * Dead letters through the real messaging lib (a consumer of a test stream failing on purpose),
  * stored, grouped and replayed by the real recovery service, on the real NATS and FerretDB.
@@ -67,6 +69,25 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
     }>;
   const groupOf = async (pattern: string) =>
     (await groups()).find((g) => g.stream === stream.name && g.pattern.includes(pattern));
+  /** The test consumer's entries by state, summed over its groups as the API lists them. */
+  const countsOfConsumer = async () => {
+    const mine = (await groups()).filter((g) => g.stream === stream.name);
+    const sum = (state: string) => mine.reduce((n, g) => n + (g.counts[state] ?? 0), 0);
+    return Object.fromEntries(STATES.map((state) => [state, sum(state)]));
+  };
+  /** The same, as /metrics exports it. */
+  const exportedCounts = async () => {
+    const values = await Promise.all(
+      STATES.map((state) =>
+        f.metric('keelson_recovery_dlq_entries', {
+          stream: stream.name,
+          consumer: consumer.durable,
+          state,
+        }),
+      ),
+    );
+    return Object.fromEntries(STATES.map((state, i) => [state, values[i]]));
+  };
 
   beforeAll(async () => {
     f = await recoveryFixture();
@@ -102,6 +123,19 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
       counts: { pending: 10 },
     });
     expect(group.pattern).toBe('order <n> refers to customer c-<n> that does not exist');
+    // Each one stored is counted once, and the groups' counts are exported as they stand.
+    const storedByApi = (await groups())
+      .filter((g) => g.stream === stream.name)
+      .reduce((n, g) => n + g.count, 0);
+    expect(
+      await f.metric('keelson_recovery_dlq_stored_total', {
+        stream: stream.name,
+        consumer: consumer.durable,
+      }),
+    ).toBe(storedByApi);
+    const exported = await exportedCounts();
+    expect(exported).toEqual(await countsOfConsumer());
+    expect(exported.pending).toBeGreaterThanOrEqual(10);
     // Terminal failures are never replayed on their own.
     expect(group.replay.status).toBe('idle');
 
@@ -230,11 +264,22 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
     await waitFor('dlq.parked', () =>
       f.alerts.find((a) => a.kind === 'dlq.parked' && a.target === group._id),
     );
+    // The recount that follows the return is what /metrics shows: the parked entry among them.
+    const parked = await waitFor('the parked entry exported', async () => {
+      const [api, exported] = [await countsOfConsumer(), await exportedCounts()];
+      return api.parked >= 1 && JSON.stringify(exported) === JSON.stringify(api) ? api : undefined;
+    });
     // Archived by an operator, it is set aside.
     const archived = await f.call('POST', '/v1/dlq/archive', {
       body: { group: group._id, reason: 'known poison' },
     });
     expect(archived.body).toEqual({ archived: 1 });
+    // Archiving recounts the group before it answers: the gauges have moved already.
+    expect(await exportedCounts()).toEqual({
+      ...parked,
+      parked: parked.parked - 1,
+      archived: parked.archived + 1,
+    });
   }, 90_000);
 
   it('counts a replay that fails again before its checkpoint as returned, not as replayed', async () => {

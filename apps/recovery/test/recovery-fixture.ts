@@ -137,6 +137,22 @@ export async function recoveryFixture(env: Record<string, string> = {}) {
       });
     },
 
+    /**
+     * The value of the series `name` whose labels include `labels`, from the first replica's
+     * /metrics (undefined: no such series). Replicas in one process share one registry.
+     */
+    async metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+      const text = (await fixture.call('GET', '/metrics', { key: null })).body as string;
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      const values = text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+        .filter((line) => wanted.every((pair) => line.includes(pair)))
+        .map((line) => Number(line.split(' ').at(-1)));
+      if (values.length > 1) throw new Error(`${values.length} series of ${name} match ${wanted}`);
+      return values[0];
+    },
+
     async close() {
       subscription.unsubscribe();
       for (const r of replicas) await r.close().catch(() => undefined);

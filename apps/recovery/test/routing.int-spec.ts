@@ -55,6 +55,20 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
     await f?.close();
   });
 
+  /** A node's routing as recovery's /metrics exports it (`series`: how many state series). */
+  const exportedRouting = async (nodeId: string) => {
+    const states = ['active', 'probation', 'ejected', 'drained'];
+    const flags = await Promise.all(
+      states.map((state) => f.metric('keelson_recovery_node_state', { node: nodeId, state })),
+    );
+    return {
+      series: flags.filter((v) => v !== undefined).length,
+      state: states.filter((_, i) => flags[i] === 1).join(','),
+      weight: await f.metric('keelson_recovery_node_weight', { node: nodeId }),
+      ejections: await f.metric('keelson_recovery_node_ejections', { node: nodeId }),
+    };
+  };
+
   const faults = (node: Node, body: object | null) =>
     fetch(`${node.http}/drill/faults`, {
       method: body ? 'PUT' : 'DELETE',
@@ -141,6 +155,14 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
     const held = body.nodes.filter((n: { held?: string }) => n.held);
     expect(held).toHaveLength(1);
     expect(held[0].held).toContain(`of ${model}`);
+    // The leader exports whom it holds: that node 1, the rest of the pool 0.
+    await waitFor('the held node exported', async () => {
+      const exported = await Promise.all(
+        [a, b, c].map((n) => f.metric('keelson_recovery_node_held', { node: n.nodeId })),
+      );
+      const expected = [a, b, c].map((n) => (n.nodeId === held[0].nodeId ? 1 : 0));
+      return JSON.stringify(exported) === JSON.stringify(expected);
+    });
     expect(body.pools.find((p: { model: string }) => p.model === model)).toMatchObject({
       size: 3,
       degraded: true,
@@ -195,16 +217,30 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
     });
     // Manual: recovery does not probe it back on its own.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await f.routingOf(c.nodeId))?.state).toBe('ejected');
+    const manual = await f.routingOf(c.nodeId);
+    expect(manual?.state).toBe('ejected');
+    expect(await exportedRouting(c.nodeId)).toEqual({
+      series: 4,
+      state: 'ejected',
+      weight: 0,
+      ejections: manual!.ejections,
+    });
     expect(
       (await f.call('POST', `/v1/nodes/${c.nodeId}/admit`, { body: { reason: 'replaced' } })).body
         .routing,
     ).toMatchObject({ state: 'probation' });
-    await f.waitForRouting(c.nodeId, 'active', (r) => r.state === 'active');
+    const admitted = await f.waitForRouting(c.nodeId, 'active', (r) => r.state === 'active');
+    await waitFor('the active node exported', async () => {
+      const exported = await exportedRouting(c.nodeId);
+      return exported.state === 'active' && exported.weight === 1 ? exported : undefined;
+    });
+    expect((await exportedRouting(c.nodeId)).ejections).toBe(admitted.ejections);
     expect(
       (await f.call('POST', `/v1/nodes/${c.nodeId}/drain`, { body: { reason: 'scale down' } })).body
         .routing,
     ).toMatchObject({ state: 'drained', weight: 0 });
+    // The replica's own write is in its view at once: the gauges say so without waiting.
+    expect((await exportedRouting(c.nodeId)).state).toBe('drained');
     const { body } = await f.call('GET', `/v1/audit?target=${c.nodeId}`);
     const byOperator = body.audit.filter(
       (e: { who: string }) => e.who !== `recovery/${f.prefix}r1`,
@@ -223,6 +259,7 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
   }, 60_000);
 
   it('has one leader among replicas, and another takes over within the lease when it dies', async () => {
+    expect(await f.metric('keelson_recovery_leader')).toBe(1);
     const second = await f.addReplica();
     const leaders = async () => {
       const views = await Promise.all(
@@ -245,6 +282,8 @@ describe('routing: eject, probe, slow start, the cap, operators, the lease (real
     });
     expect(Date.now() - stoppedAt).toBeLessThan(3_000);
     expect(f.replicas[0]).toBe(second);
+    // The second replica, alone in the process now, exports that it leads.
+    expect(await f.metric('keelson_recovery_leader')).toBe(1);
     const [a] = nodes;
     await f.condemn(a.nodeId);
     await f.waitForRouting(

@@ -13,6 +13,8 @@ import { CATALOGUE } from '@keelson/schemas';
 import { AlertsService } from '../alerts/alerts.service';
 import { SeriesService } from '../anomaly/series.service';
 import type { MonitoringConfig } from '../config';
+import { monitoringMetrics } from '../metrics/monitoring-metrics';
+import { ConsumerBacklogs } from './consumer-backlogs';
 
 interface Watched {
   watch: CapacityWatch;
@@ -25,12 +27,14 @@ interface Watched {
  * and each durable consumer's backlog against MONITORING_BACKLOG_LIMIT. A Holt forecast per
  * series (@keelson/detection) raises `capacity.forecast` when its conservative bound reaches the
  * limit within the horizon, with the forecast in the evidence; it clears with hysteresis. The same
- * poll reads the DLQ's last sequence for the dead-letter inflow series.
+ * poll reads the DLQ's last sequence for the dead-letter inflow series, and its consumer info sets
+ * the backlog gauges (pending and ack pending per durable consumer).
  */
 @Injectable()
 export class CapacityService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('capacity');
   private readonly watches = new Map<string, Watched>();
+  private readonly backlogs = new ConsumerBacklogs();
   private timer?: NodeJS.Timeout;
   private polling = false;
 
@@ -39,7 +43,12 @@ export class CapacityService implements OnModuleInit, OnApplicationShutdown {
     private readonly series: SeriesService,
     private readonly alerts: AlertsService,
     @Inject(APP_CONFIG) private readonly config: MonitoringConfig,
-  ) {}
+  ) {
+    monitoringMetrics.report('keelson_monitoring_consumer_pending', () => this.backlogs.pending());
+    monitoringMetrics.report('keelson_monitoring_consumer_ack_pending', () =>
+      this.backlogs.ackPending(),
+    );
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.poll(), this.config.capacity.pollMs);
@@ -73,13 +82,14 @@ export class CapacityService implements OnModuleInit, OnApplicationShutdown {
       }
       for (const c of CATALOGUE.consumers) {
         const info = await this.messaging.jsm.consumers.info(c.stream, c.durable).catch(() => null);
-        if (info)
-          this.observe(
-            `consumer:${c.stream}/${c.durable}:backlog`,
-            this.config.capacity.backlogLimit,
-            info.num_pending + info.num_ack_pending,
-            now,
-          );
+        if (!info) continue;
+        this.backlogs.observe(c.stream, c.durable, info, now);
+        this.observe(
+          `consumer:${c.stream}/${c.durable}:backlog`,
+          this.config.capacity.backlogLimit,
+          info.num_pending + info.num_ack_pending,
+          now,
+        );
       }
       const dlq = await this.messaging.jsm.streams.info('DLQ').catch(() => null);
       if (dlq) this.series.dlqSequence(dlq.state.last_seq);
@@ -124,10 +134,12 @@ export class CapacityService implements OnModuleInit, OnApplicationShutdown {
 
   /** Series not seen for ten polls (a node gone, a consumer deleted) are dropped and resolved. */
   private forgetSilent(now: number): void {
+    const silenceMs = 10 * this.config.capacity.pollMs;
     for (const [target, w] of this.watches)
-      if (now - w.seenAt > 10 * this.config.capacity.pollMs) {
+      if (now - w.seenAt > silenceMs) {
         this.watches.delete(target);
         this.alerts.book.resolve('capacity.forecast', target, `${target} is no longer watched`);
       }
+    this.backlogs.forgetSilent(now, silenceMs);
   }
 }

@@ -4,7 +4,8 @@ import { counter, metricsRegistry } from '@keelson/service-kit';
 /**
  * Monitoring's own Prometheus metrics. Gauges are read at scrape time from whichever service owns
  * the figures (set with `report`); their label values come from nodes, models, features and series
- * monitoring tracks, each of which it forgets when they go, so the series stay bounded.
+ * monitoring tracks (and the durable consumers of the catalogue), each of which it forgets when they
+ * go, so the series stay bounded.
  */
 type Sample = { labels: Record<string, string>; value: number };
 const sources = new Map<string, () => Sample[]>();
@@ -44,6 +45,16 @@ gauge(
   'keelson_monitoring_slo_error_budget_remaining',
   'Error budget left over the longest window',
   ['model', 'slo'],
+);
+gauge(
+  'keelson_monitoring_consumer_pending',
+  'Messages not yet delivered to each durable consumer (JetStream num_pending)',
+  ['stream', 'consumer'],
+);
+gauge(
+  'keelson_monitoring_consumer_ack_pending',
+  'Messages delivered to each durable consumer and not acknowledged yet (num_ack_pending)',
+  ['stream', 'consumer'],
 );
 gauge('keelson_monitoring_anomaly_score', 'Latest anomaly score of each watched series', [
   'series',

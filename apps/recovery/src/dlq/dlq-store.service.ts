@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '@keelson/config/nest';
 import { dlqGroupId, errorFingerprint } from '@keelson/healing';
 import {
@@ -12,6 +12,7 @@ import {
 import type { CloudEvent, DeadLettered, EventData } from '@keelson/schemas';
 import { RecoveryAlerts } from '../alerts/recovery-alerts.service';
 import type { RecoveryConfig } from '../config';
+import { recoveryMetrics } from '../metrics/recovery-metrics';
 
 /** Header a replay carries: the id of the dead letter it replays. */
 export const REPLAY_OF = 'x-keelson-replay-of';
@@ -26,15 +27,21 @@ const emptyCounts = (): Record<DeadLetterState, number> =>
  * stored), grouped by stream, consumer and the fingerprint of its error, with counts and first and
  * last seen. A replay that fails again comes back as a DLQ message naming the entry it replayed:
  * that entry goes back to pending, or is parked (and `dlq.parked` raised) after its last replay.
- * Only the leader writes, one change at a time per group, so groups are written whole.
+ * Only the leader writes, one change at a time per group, so groups are written whole. Its groups'
+ * counts are the `keelson_recovery_dlq_entries` gauge (no query per scrape: FerretDB counts by
+ * scanning); they move with each intake and return, and with the recount after replays and
+ * archiving.
  */
 @Injectable()
-export class DlqStore {
+export class DlqStore implements OnApplicationShutdown {
   private readonly logger = new Logger('dlq');
   private readonly groups = new Map<string, DlqGroup>();
   private readonly writes = new Map<string, Promise<void>>();
   /** Entries a running replay has sent but not checkpointed yet (see runReplayTask). */
   readonly unsettled = new Set<string>();
+  private readonly unreport = recoveryMetrics.dlqGroups(() =>
+    this.leading ? this.groups.values() : [],
+  );
 
   constructor(
     readonly entries: DeadLetterRepository,
@@ -44,6 +51,10 @@ export class DlqStore {
   ) {}
 
   private leading = false;
+
+  onApplicationShutdown(): void {
+    this.unreport();
+  }
 
   /** Loads every group (a new leader). */
   async lead(): Promise<void> {
@@ -101,6 +112,7 @@ export class DlqStore {
       returns: 0,
     };
     if (!(await this.entries.insert(entry))) return; // stored before: a redelivery
+    recoveryMetrics.stored(d.stream, d.consumer);
     await this.change(groupId, (g) => {
       const group = g ?? {
         _id: groupId,

@@ -10,6 +10,7 @@ import { APP_CONFIG } from '@keelson/config/nest';
 import { type Messaging } from '@keelson/messaging';
 import { MESSAGING } from '@keelson/messaging/nest';
 import type { RecoveryConfig } from '../config';
+import { recoveryMetrics } from '../metrics/recovery-metrics';
 import { Lease } from './lease';
 
 type Listener = (leader: boolean) => void | Promise<void>;
@@ -28,6 +29,7 @@ export class LeadershipService implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private readonly listeners: Listener[] = [];
   private changing: Promise<void> = Promise.resolve();
+  private readonly unreport = recoveryMetrics.leadership(() => this.isLeader);
 
   constructor(
     @Inject(MESSAGING) private readonly messaging: Messaging,
@@ -62,6 +64,7 @@ export class LeadershipService implements OnModuleInit, OnApplicationShutdown {
     clearTimeout(this.timer);
     if (this.leader) await this.become(false);
     await this.lease?.release();
+    this.unreport();
   }
 
   private become(leader: boolean): Promise<void> {

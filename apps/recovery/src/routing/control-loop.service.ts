@@ -8,6 +8,7 @@ import {
 import { nodeCallHeaders } from '@keelson/config';
 import { APP_CONFIG } from '@keelson/config/nest';
 import {
+  defaultRouting,
   DEFAULT_HEALING_SETTINGS,
   planRouting,
   type HealingSettings,
@@ -22,6 +23,7 @@ import { RecoveryAlerts } from '../alerts/recovery-alerts.service';
 import { AuditService } from '../audit/audit.service';
 import type { RecoveryConfig } from '../config';
 import { LeadershipService } from '../leadership/leadership.service';
+import { recoveryMetrics, type NodeRouting } from '../metrics/recovery-metrics';
 import { AlertView } from './alert-view';
 import { CallerView } from './caller-view';
 import { ClusterView } from './cluster-view';
@@ -55,6 +57,7 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
   private readonly degraded = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private planning = false;
+  private readonly unreport: () => void;
 
   constructor(
     @Inject(MESSAGING) messaging: Messaging,
@@ -85,6 +88,11 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
       slowStartMs: r.slowStartMs,
       minWeight: r.minWeight,
     };
+    // A former leader's holds are its last plan's, not the pool's: only the leader reports them.
+    this.unreport = recoveryMetrics.routing(
+      () => this.registeredRouting(),
+      () => (this.leadership.isLeader ? new Set(this.holds.keys()) : undefined),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -102,6 +110,7 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    this.unreport();
     this.cluster.stop();
     this.alerts.stop();
     this.callers.stop();
@@ -125,6 +134,19 @@ export class ControlLoopService implements OnModuleInit, OnApplicationShutdown {
         ...(routing && { callers: this.callers.since(nodeId, Date.parse(routing.since)) }),
       };
     });
+  }
+
+  /**
+   * Each registered node's routing, for the gauges. A node that left (its registration expired)
+   * drops out although its routing entry stays: node ids are pod names, new with every rollout, so
+   * the departed would grow the series without bound.
+   */
+  private registeredRouting(): NodeRouting[] {
+    const now = Date.now();
+    return [...this.cluster.nodes.keys()].map((nodeId) => ({
+      nodeId,
+      routing: this.cluster.routing.get(nodeId)?.value ?? defaultRouting(now),
+    }));
   }
 
   /** The pool as the last plan saw it, and the ejections the cap held back. */
