@@ -1,44 +1,6 @@
-import { UsageError } from '../demo/cli-args';
-import { formatKeys, parseKeysArgs } from './keys-command';
+import { formatKeys } from './keys-command';
 
 describe('./keelson keys', () => {
-  it('turns a create command line into the API request', () => {
-    expect(
-      parseKeysArgs([
-        'create',
-        '--name',
-        'etl',
-        '--scopes',
-        'ingest, train',
-        '--rate',
-        '500',
-        '--expires-in',
-        '720h',
-      ]),
-    ).toEqual({
-      action: 'create',
-      body: { name: 'etl', scopes: ['ingest', 'train'], ratePerSecond: 500, expiresIn: '720h' },
-    });
-    expect(parseKeysArgs([])).toEqual({ action: 'list' });
-    expect(parseKeysArgs(['revoke', '0123456789abcdef'])).toEqual({
-      action: 'revoke',
-      id: '0123456789abcdef',
-    });
-  });
-
-  it.each([
-    [['create', '--name', 'x'], /--scopes/],
-    [
-      ['create', '--name', 'x', '--scopes', 'ingest', '--rate', 'fast'],
-      /--rate must be an integer/,
-    ],
-    [['revoke'], /needs a key id/],
-    [['rotate'], /unknown keys command/],
-  ])('refuses %j', (argv, message) => {
-    expect(() => parseKeysArgs(argv)).toThrow(UsageError);
-    expect(() => parseKeysArgs(argv)).toThrow(message);
-  });
-
   it('says whether each key is valid, expiring, expired or revoked', () => {
     const now = Date.parse('2026-12-01T12:00:00Z');
     const base = {

@@ -1,34 +1,4 @@
-import { UsageError } from '../demo/cli-args';
-import { formatNodes, parseNodesArgs } from './nodes-command';
-
-describe('./keelson nodes arguments', () => {
-  it('lists by default and maps actions to their request', () => {
-    expect(parseNodesArgs([])).toEqual({ action: 'list' });
-    expect(parseNodesArgs(['eject', 'node-a', '--reason', ' bad disk ', '--for', '10m'])).toEqual({
-      action: 'eject',
-      nodeId: 'node-a',
-      reason: 'bad disk',
-      durationMs: 600_000,
-    });
-    expect(parseNodesArgs(['drain', 'node-b', '--reason', 'kernel upgrade'])).toEqual({
-      action: 'drain',
-      nodeId: 'node-b',
-      reason: 'kernel upgrade',
-    });
-  });
-
-  it.each([
-    [['eject', 'n'], /--reason/],
-    [['eject', '--reason', 'x'], /needs a node id/],
-    [['admit', 'n', '--reason', 'x', '--for', '5m'], /only an ejection/],
-    [['eject', 'n', '--reason', 'x', '--for', 'soon'], /--for must be a duration/],
-    [['reboot', 'n'], /unknown nodes command/],
-    [['eject', 'n', '--reason', 'x', '--force'], /Unknown option/],
-  ])('refuses %j', (argv, message) => {
-    expect(() => parseNodesArgs(argv)).toThrow(UsageError);
-    expect(() => parseNodesArgs(argv)).toThrow(message);
-  });
-});
+import { formatNodes } from './nodes-command';
 
 describe('the routing table', () => {
   it('shows state, weight, age, ejections and why, then the pools and the leader', () => {

@@ -1,37 +1,3 @@
-import { parseDurationMs } from '@keelson/config';
-import { parseCli, UsageError } from '../demo/cli-args';
-
-export const NODES_USAGE = `usage: ./keelson nodes                          each node: routing state, weight, reason
-       ./keelson nodes eject <node> --reason R [--for 10m]
-                                                 out of traffic (without --for: until admitted)
-       ./keelson nodes admit <node> --reason R   back through probation (slow start)
-       ./keelson nodes drain <node> --reason R   no new traffic, e.g. before maintenance`;
-
-export type NodesCommand =
-  | { action: 'list' }
-  | { action: 'eject' | 'admit' | 'drain'; nodeId: string; reason: string; durationMs?: number };
-
-export function parseNodesArgs(argv: string[]): NodesCommand {
-  const [action, nodeId, ...rest] = argv;
-  if (action === undefined || action === 'list') return { action: 'list' };
-  if (action !== 'eject' && action !== 'admit' && action !== 'drain')
-    throw new UsageError(`unknown nodes command "${action}"`);
-  if (!nodeId || nodeId.startsWith('--')) throw new UsageError(`${action} needs a node id`);
-  const options = parseCli(rest, { reason: { type: 'string' }, for: { type: 'string' } });
-  if (!options.reason?.trim()) throw new UsageError(`${action} needs --reason (it is audited)`);
-  if (options.for !== undefined && action !== 'eject')
-    throw new UsageError('only an ejection takes --for');
-  const durationMs = options.for === undefined ? undefined : parseDurationMs(options.for);
-  if (options.for !== undefined && durationMs === undefined)
-    throw new UsageError(`--for must be a duration such as 90s, 10m or 2h, not "${options.for}"`);
-  return {
-    action,
-    nodeId,
-    reason: options.reason.trim(),
-    ...(durationMs !== undefined && { durationMs: Math.round(durationMs) }),
-  };
-}
-
 export interface NodeRow {
   nodeId: string;
   registered: boolean;

@@ -9,7 +9,7 @@ export class ApiCallError extends Error {
   override name = 'ApiCallError';
 }
 
-const DEFAULT_PORTS = { ingestion: 8082, recovery: 8085 } as const;
+const DEFAULT_PORTS = { ingestion: 8082, recovery: 8085, training: 8083 } as const;
 
 /**
  * A service's API as the CLI uses it: `<SERVICE>_URL` (default 127.0.0.1 on `<SERVICE>_HTTP_PORT`
