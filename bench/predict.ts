@@ -1,7 +1,8 @@
 // `./keelson bench predict`: closed-loop load on a credit model, from a separate process, against
 // (a) onnxruntime-node in-process (the limit), (b) a minimal Fastify + onnxruntime server (the peer
-// baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of two nodes.
-// Concurrency 1 and 64; throughput and p50/p99 latency for each. BENCH_SECONDS (5) per run.
+// baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of two nodes,
+// (e) a node's response cache off against on, on a workload with repeats. Concurrency 1 and 64;
+// throughput and p50/p99 latency for each. BENCH_SECONDS (5) per run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ const work = join(root, '.keelson/bench/predict');
 const children: ChildProcess[] = [];
 /** The node token tools/bench/run.sh exports: the nodes this benchmark starts require it. */
 const nodeToken = process.env.KEELSON_NODE_TOKENS?.split(',')[0];
+/** Share of the cache node's look-ups answered from memory, over warm-up and run. */
+let cacheHitRate = 0;
 
 interface Result {
   throughput: number;
@@ -77,12 +80,13 @@ function load(
   model: string,
   concurrency: number,
   key?: string,
+  env: Record<string, string> = {},
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawnNode(
       'bench/predict/load.ts',
       [protocol, target, model, String(concurrency), String(SECONDS), join(work, 'body.json')],
-      key ? { KEELSON_API_KEY: key } : {},
+      { ...(key ? { KEELSON_API_KEY: key } : {}), ...env },
     );
     let out = '';
     child.stdout!.on('data', (d) => (out += String(d)));
@@ -221,7 +225,7 @@ async function main() {
         await load('rest', `http://127.0.0.1:${peerPort}`, model, c),
       );
 
-    const startNode = async (id: string) => {
+    const startNode = async (id: string, env: Record<string, string> = {}) => {
       const [http, grpc] = [await freePort(), await freePort()];
       spawnNode('dist/apps/prediction/src/main.js', [], {
         NODE_ID: id,
@@ -229,6 +233,7 @@ async function main() {
         PREDICTION_GRPC_PORT: String(grpc),
         PREDICTION_MODELS: model,
         PREDICTION_SAMPLE_RATE: '0',
+        ...env,
       });
       await waitForOk(`http://127.0.0.1:${http}/health/ready`); // ready: its model is loaded
       return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
@@ -263,12 +268,37 @@ async function main() {
           await load('rest', `http://127.0.0.1:${http}`, model, c, key),
         );
     } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
+
+    // (e) the response cache: a workload where 80% of requests repeat one of 200, against the
+    // node above (cache off) and a node with it on, side by side.
+    const repeats = { BENCH_REPEAT: '0.8:200' };
+    const cached = await startNode(`bench-node-${uniqueId()}`, { PREDICTION_CACHE_MODELS: model });
+    record(
+      '(e) repeats, cache off',
+      64,
+      await load('rest', node.http, model, 64, nodeToken, repeats),
+    );
+    record(
+      '(e) repeats, cache on',
+      64,
+      await load('rest', cached.http, model, 64, nodeToken, repeats),
+    );
+    const metrics = await (await fetch(`${cached.http}/metrics`)).text();
+    const lookups = (result: string) =>
+      Number(
+        new RegExp(`cache_lookups_total\\{model="${model}",result="${result}"\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    cacheHitRate = lookups('hit') / Math.max(1, lookups('hit') + lookups('miss'));
   } finally {
     await stopChildren();
     await kv.delete(model);
     await messaging.drain();
   }
 
+  const cacheOff = rows.find(([n]) => n === '(e) repeats, cache off')?.[2];
+  const cacheOn = rows.find(([n]) => n === '(e) repeats, cache on')?.[2];
   const find = (name: string, c: number) =>
     rows.find(([n, cc]) => n.startsWith(name) && cc === c)?.[2];
   process.stdout.write(
@@ -291,6 +321,10 @@ async function main() {
   if (peer1 && node1)
     process.stdout.write(
       `node c=1 p50 - peer p50: ${(node1.p50 - peer1.p50).toFixed(3)} ms (target <= 0.5 ms: ${verdict(node1.p50 - peer1.p50 <= 0.5)})\n`,
+    );
+  if (cacheOff && cacheOn)
+    process.stdout.write(
+      `response cache on repeats (80% of 200): hit rate ${(cacheHitRate * 100).toFixed(1)}%, ${(cacheOn.throughput / cacheOff.throughput).toFixed(2)}x the throughput of cache off\n`,
     );
   if (gateway1 && node1)
     process.stdout.write(

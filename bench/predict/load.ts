@@ -16,12 +16,35 @@ const concurrency = Number(concurrencyArg);
 const seconds = Number(secondsArg);
 const body = readFileSync(bodyFile, 'utf8');
 
+/**
+ * BENCH_REPEAT="<share>:<hot>" (e.g. 0.8:200): a workload with repeats, for the response cache.
+ * Each request is one of `hot` fixed requests with probability `share`, else one never sent
+ * before (its first number input set to a fresh value). Without it, every request is `body`.
+ */
+function bodies(): () => Buffer {
+  const fixed = Buffer.from(body);
+  const repeat = process.env.BENCH_REPEAT?.split(':').map(Number);
+  if (!repeat) return () => fixed;
+  const [share, hot] = repeat;
+  const template = JSON.parse(body) as { inputs: Array<{ datatype: string; data: unknown[] }> };
+  const at = template.inputs.findIndex((i) => i.datatype !== 'BYTES');
+  const variant = (value: number) => {
+    template.inputs[at].data[0] = value;
+    return Buffer.from(JSON.stringify(template));
+  };
+  const hotBodies = Array.from({ length: hot }, (_, i) => variant(1_000 + i));
+  let fresh = 1_000_000;
+  return () =>
+    Math.random() < share ? hotBodies[Math.floor(Math.random() * hot)] : variant(fresh++ + 0.5);
+}
+
 function restCaller(): () => Promise<void> {
   const url = new URL(`${target}/v2/models/${model}/infer`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const bytes = Buffer.from(body);
+  const next = bodies();
   return () =>
     new Promise<void>((resolve, reject) => {
+      const bytes = next();
       const req = request(
         {
           agent,

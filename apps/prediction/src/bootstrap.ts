@@ -28,9 +28,10 @@ import { PredictionModule } from './prediction.module';
 import { ModelStore } from './serving/model-store';
 import { NodeInferenceHandler } from './serving/node-handler';
 import { PredictionSampler } from './serving/prediction-sampler';
+import { ResponseCache } from './serving/response-cache';
 import { loadVersionRunner } from './serving/version-runner';
 import { heartbeatFigures } from './telemetry/heartbeat-figures';
-import { nodeMetrics } from './telemetry/node-metrics';
+import { cacheMetrics, nodeMetrics } from './telemetry/node-metrics';
 
 export interface RunningNode extends RunningService {
   grpcAddress: string;
@@ -60,12 +61,14 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
     logger.warn({ err: error }, 'ignored a malformed routing entry'),
   );
   await routing.start();
+  const cache = new ResponseCache(config.cache.maxBytes, config.cache.models, cacheMetrics);
   const store = new ModelStore(
     messaging,
     (bytes, model, version) => loadVersionRunner(bytes, model, version, config.batching),
     (message, error) =>
       error ? logger.error({ err: error.message }, message) : logger.info(message),
     config.models,
+    (model) => cache.drop(model),
   );
   const sampler = new PredictionSampler(
     new EventPublisher(messaging.js, source),
@@ -75,7 +78,14 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   );
   sampler.start();
   const faults = drillFaults(config, logger);
-  const handler = new NodeInferenceHandler(store, routing, sampler, config.heartbeatMs, faults);
+  const handler = new NodeInferenceHandler(
+    store,
+    routing,
+    sampler,
+    config.heartbeatMs,
+    faults,
+    cache,
+  );
   nodeMetrics.reportLoads(() => store.versionLoads());
 
   let draining = false;

@@ -55,6 +55,20 @@ export const predictionConfig = defineConfig('prediction', {
    * Splits a large catalogue across node pools, and keeps tests to their own models.
    */
   models: env.list('PREDICTION_MODELS', { default: [] }),
+  /**
+   * The response cache (src/serving/response-cache.ts): identical requests to these models
+   * (comma-separated, `*` for all) are answered from memory. Empty (the default): off, because
+   * only the model's owner knows whether its answers may be reused (a model that reads the time
+   * or randomness may not).
+   */
+  cache: {
+    models: env.list('PREDICTION_CACHE_MODELS', { default: [] }),
+    maxBytes: env.integer('PREDICTION_CACHE_BYTES', {
+      default: 64 * 1024 * 1024,
+      min: 0,
+      description: 'the response cache holds at most this many bytes of answers',
+    }),
+  },
   sampling: {
     /** Share of answered calls whose inputs and outputs go to `predictions.<model>` (drift). */
     rate: env.number('PREDICTION_SAMPLE_RATE', { default: 0.01, min: 0, max: 1 }),

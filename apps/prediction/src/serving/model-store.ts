@@ -69,6 +69,8 @@ export class ModelStore {
     private readonly log: (message: string, error?: Error) => void,
     /** Models to serve; empty serves every model in the bucket. */
     private readonly only: readonly string[] = [],
+    /** Called once a model's new pointers are applied (a promotion, canary change, rollback). */
+    private readonly changed: (model: string) => void = () => undefined,
   ) {}
 
   /** Starts following the bucket; resolves once every model known at start is loaded. */
@@ -222,6 +224,7 @@ export class ModelStore {
         );
       }
     if (versions.size === 0) this.models.delete(model);
+    this.changed(model);
   }
 
   /** Applies the model's latest entry again after a backoff: a failed load is often transient. */

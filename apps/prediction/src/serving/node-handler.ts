@@ -14,6 +14,7 @@ import { CallFigures, outcomeOf } from '../telemetry/call-figures';
 import { nodeMetrics, UNKNOWN } from '../telemetry/node-metrics';
 import type { LoadedVersion, ModelStore } from './model-store';
 import type { PredictionSampler } from './prediction-sampler';
+import type { ResponseCache } from './response-cache';
 
 /** What a prediction node answers, over REST and gRPC alike. */
 export class NodeInferenceHandler implements InferenceHandler {
@@ -29,6 +30,7 @@ export class NodeInferenceHandler implements InferenceHandler {
     latencyWindowMs: number,
     /** Present only on a node started with PREDICTION_FAULTS=on (drills and tests). */
     private readonly faults?: FaultInjector,
+    private readonly cache?: ResponseCache,
   ) {
     this.figures = new CallFigures(latencyWindowMs);
   }
@@ -77,12 +79,17 @@ export class NodeInferenceHandler implements InferenceHandler {
     try {
       loaded = this.require(request.model, request.version);
       if (this.faults) await this.faults.apply(request.deadlineMs);
-      const outputs = await loaded.runner.infer(
-        request.inputs,
-        request.outputs?.map((o) => o.name),
-        request.deadlineMs,
-      );
-      const selected = selectOutputs(outputs, request.outputs);
+      const key = this.cache?.key(loaded, request);
+      let selected = key === undefined ? undefined : this.cache!.get(key, loaded.model);
+      if (!selected) {
+        const outputs = await loaded.runner.infer(
+          request.inputs,
+          request.outputs?.map((o) => o.name),
+          request.deadlineMs,
+        );
+        selected = selectOutputs(outputs, request.outputs);
+        if (key !== undefined) this.cache!.set(key, loaded.model, selected);
+      }
       const ms = performance.now() - started;
       this.record('ok', ms, request.model, loaded);
       this.sampler.offer(loaded.model, loaded.version, request.inputs, selected, ms);

@@ -74,6 +74,39 @@ versionGauge(
 );
 versionGauge('keelson_inference_in_flight', 'Requests on a worker now', (v) => v.inFlight);
 
+const CACHE_LOOKUPS = new Counter({
+  name: 'keelson_inference_cache_lookups_total',
+  help: 'Response cache look-ups by model and result (hit: answered from memory; miss: inferred)',
+  labelNames: ['model', 'result'],
+  registers,
+});
+const CACHE_EVICTIONS = new Counter({
+  name: 'keelson_inference_cache_evictions_total',
+  help: 'Answers the response cache let go to stay within PREDICTION_CACHE_BYTES',
+  registers,
+});
+const CACHE_BYTES = new Gauge({
+  name: 'keelson_inference_cache_bytes',
+  help: 'Bytes of answers the response cache holds',
+  registers,
+});
+const CACHE_ENTRIES = new Gauge({
+  name: 'keelson_inference_cache_entries',
+  help: 'Answers the response cache holds',
+  registers,
+});
+
+/** The response cache's events as metrics (`model` is a model the node serves). */
+export const cacheMetrics = {
+  hit: (model: string) => CACHE_LOOKUPS.inc({ model, result: 'hit' }),
+  miss: (model: string) => CACHE_LOOKUPS.inc({ model, result: 'miss' }),
+  evicted: (count: number) => CACHE_EVICTIONS.inc(count),
+  size(bytes: number, entries: number) {
+    CACHE_BYTES.set(bytes);
+    CACHE_ENTRIES.set(entries);
+  },
+};
+
 export const nodeMetrics = {
   reportLoads(source: () => VersionLoad[]): void {
     loads = source;
