@@ -10,8 +10,9 @@ cd "$root"
 # Bundles (dist/bundles, tools/build/bundle.ts) are made from this tree, so they go with it.
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json
-# Files the code reads at run time that tsc does not emit (the gRPC service definition).
-find apps libs -path '*/src/*' -name '*.proto' | while read -r file; do
+# Files the code reads at run time that tsc does not emit (the gRPC service definition, the
+# monitoring console's page).
+find apps libs -path '*/src/*' \( -name '*.proto' -o -path '*/assets/*' \) -type f | while read -r file; do
   mkdir -p "dist/$(dirname "$file")" && cp "$file" "dist/$file"
 done
 # One package per alias in tsconfig.base.json, so a lib's second entry (`@keelson/messaging/nest`)

@@ -58,6 +58,17 @@ export const monitoringConfig = defineConfig('monitoring', {
     maxWindowMs: env.durationMs('MONITORING_DRIFT_MAX_WINDOW', { default: 10 * 60_000, min: 100 }),
     minRows: env.integer('MONITORING_DRIFT_MIN_ROWS', { default: 200, min: 10 }),
   },
+  console: {
+    /** Recovery's API: the console's DLQ groups and replays are read and started through it. */
+    recoveryUrl: env.url('MONITORING_RECOVERY_URL', {
+      default: 'http://127.0.0.1:8085',
+      protocols: ['http', 'https'],
+    }),
+    /** A call to recovery slower than this is answered 503: the page polls again soon. */
+    recoveryTimeoutMs: env.durationMs('MONITORING_RECOVERY_TIMEOUT', { default: 3_000, min: 100 }),
+    /** The Jaeger UI trace ids link into (`<url>/trace/<id>`); empty shows them as plain text. */
+    jaegerUrl: env.string('MONITORING_JAEGER_URL', { default: 'http://127.0.0.1:16686' }),
+  },
   alertmanager: {
     /** An Alertmanager-compatible webhook receiver; empty turns forwarding off. */
     url: env.string('MONITORING_ALERTMANAGER_URL', { default: '' }),

@@ -21,6 +21,8 @@ import { AlertsService } from './alerts/alerts.service';
 import { SeriesService } from './anomaly/series.service';
 import { CapacityService } from './capacity/capacity.service';
 import type { MonitoringConfig } from './config';
+import { ConsoleBuckets } from './console/console-buckets.service';
+import { ConsoleController } from './console/console.controller';
 import { DriftConsumer } from './drift/drift.consumer';
 import { DriftController } from './drift/drift.controller';
 import { DriftService } from './drift/drift.service';
@@ -57,6 +59,7 @@ export class MonitoringModule {
         AlertsController,
         DriftController,
         SlosController,
+        ConsoleController,
         DriftConsumer,
         RecordsConsumer,
         HealthController,
@@ -71,6 +74,7 @@ export class MonitoringModule {
         SeriesService,
         CapacityService,
         DriftService,
+        ConsoleBuckets,
         TelemetryListener,
         DatabaseHealth,
       ],

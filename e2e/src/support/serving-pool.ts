@@ -95,9 +95,12 @@ export async function servingPool(
   });
 
   const monitoringPort = await freePort();
+  const recoveryPort = await freePort();
   const services: Record<string, TsProcess> = {};
   services.monitoring = run('monitoring', {
     MONITORING_HTTP_PORT: String(monitoringPort),
+    // The console reads dead letters and starts replays through recovery's API.
+    MONITORING_RECOVERY_URL: `http://127.0.0.1:${recoveryPort}`,
     ...options.monitoringEnv,
   });
   const gatewayPort = await freePort();
@@ -108,7 +111,6 @@ export async function servingPool(
     GATEWAY_NODE_PREFIX: prefix,
     ...options.gatewayEnv,
   });
-  const recoveryPort = await freePort();
   if (options.recovery)
     services.recovery = run('recovery', {
       NODE_ID: `${prefix}recovery`,

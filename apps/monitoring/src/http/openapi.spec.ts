@@ -12,12 +12,17 @@ describe('OpenAPI document', () => {
 
   it('documents every route the service serves', () => {
     expect(Object.keys(monitoringOpenApi.paths).sort()).toEqual([
+      '/console',
+      '/console/{file}',
       '/health/live',
       '/health/ready',
       '/metrics',
       '/openapi.json',
       '/v1/alerts',
       '/v1/alerts/{id}',
+      '/v1/console/dlq',
+      '/v1/console/dlq/replays',
+      '/v1/console/overview',
       '/v1/drift/{model}',
       '/v1/nodes',
       '/v1/series',

@@ -16,6 +16,57 @@ const common = {
 };
 const object = { type: 'object' };
 
+const stamp = { type: 'string', format: 'date-time' };
+const nullable = (schema: object) => ({ oneOf: [schema, { type: 'null' }] });
+const ConsoleOverview = {
+  type: 'object',
+  required: ['generatedAt', 'jaegerUrl', 'pool', 'models', 'alerts'],
+  properties: {
+    generatedAt: stamp,
+    jaegerUrl: nullable({ type: 'string' }),
+    pool: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['nodeId', 'health', 'routing', 'status'],
+        properties: {
+          nodeId: { type: 'string' },
+          address: nullable({ type: 'string' }),
+          models: { type: 'array', items: { type: 'string' } },
+          heartbeatAt: nullable(stamp),
+          health: object,
+          routing: {
+            type: 'object',
+            properties: {
+              state: { enum: ['active', 'probation', 'ejected', 'drained'] },
+              weight: { type: 'number', minimum: 0, maximum: 1 },
+            },
+          },
+          callsPerSecond: nullable({ type: 'number' }),
+          status: { enum: ['ok', 'warning', 'out'] },
+        },
+      },
+    },
+    models: { type: 'array', items: object },
+    alerts: {
+      type: 'object',
+      properties: {
+        firing: { type: 'array', items: { $ref: '#/components/schemas/Alert' } },
+        recent: { type: 'array', items: { $ref: '#/components/schemas/Alert' } },
+      },
+    },
+  },
+};
+const ConsoleDlq = {
+  type: 'object',
+  required: ['generatedAt', 'groups', 'tasks'],
+  properties: {
+    generatedAt: stamp,
+    groups: { type: 'array', items: object },
+    tasks: { type: 'array', items: object },
+  },
+};
+
 /** The monitoring API as OpenAPI 3.1; served at /openapi.json and kept in docs/openapi/. */
 export const monitoringOpenApi = withCommonResponses({
   openapi: '3.1.0',
@@ -23,7 +74,7 @@ export const monitoringOpenApi = withCommonResponses({
     title: 'Keelson monitoring',
     version: '1.0.0',
     description:
-      'Node health, alerts, drift and SLOs. Reads need a key with the `monitoring:read` scope (or `admin`). Every error is `{ "error": "...", "details": [{ "field", "reason" }] }`.',
+      'Node health, alerts, drift, SLOs and the operator console (`/console`). Reads need a key with the `monitoring:read` scope (or `admin`); the console\'s dead-letter routes need what recovery needs (`dlq:read`, `dlq:replay`) and pass the key on to it. Every error is `{ "error": "...", "details": [{ "field", "reason" }] }`.',
   },
   servers: [{ url: 'http://127.0.0.1:8084' }],
   security: [{ apiKey: [] }],
@@ -119,6 +170,97 @@ export const monitoringOpenApi = withCommonResponses({
       get: {
         summary: 'The series watched for anomalies and capacity, with their latest values',
         responses: { '200': { description: 'watched series', content: json(object) }, ...common },
+      },
+    },
+    '/console': {
+      get: {
+        summary: 'The operator console (HTML); its calls need a key, the page itself does not',
+        security: [],
+        responses: { '200': { description: 'the page', content: { 'text/html': {} } } },
+      },
+    },
+    '/console/{file}': {
+      parameters: [
+        {
+          name: 'file',
+          in: 'path',
+          required: true,
+          schema: { enum: ['console.js', 'console-view.js', 'console.css'] },
+        },
+      ],
+      get: {
+        summary: "The console's script and style sheet",
+        security: [],
+        responses: {
+          '200': {
+            description: 'the file',
+            content: { 'text/javascript': {}, 'text/css': {} },
+          },
+          '404': error('the console has no such file'),
+        },
+      },
+    },
+    '/v1/console/overview': {
+      get: {
+        summary:
+          'The console overview: the pool (nodes, routing, health), models (production, canary, share, drift), alerts',
+        responses: {
+          '200': { description: 'what monitoring knows now', content: json(ConsoleOverview) },
+          ...common,
+          '503': error('the database is unavailable'),
+        },
+      },
+    },
+    '/v1/console/dlq': {
+      get: {
+        summary: "Recovery's dead-letter groups and replay tasks, read with the caller's key",
+        responses: {
+          '200': { description: 'groups and tasks', content: json(ConsoleDlq) },
+          '401': error('missing or invalid API key (here or at recovery)'),
+          '403': error('the key lacks the dlq:read scope'),
+          '429': error('rate limit of the key exceeded; see Retry-After'),
+          '502': error('recovery answered with an error of its own'),
+          '503': error('recovery cannot be reached or is unavailable: retry'),
+        },
+      },
+    },
+    '/v1/console/dlq/replays': {
+      post: {
+        summary: "Start (or dry-run) a replay through recovery's API, with the caller's key",
+        description:
+          "The body is recovery's `POST /v1/dlq/replays` body, passed on as is, and so is recovery's answer (see docs/openapi/recovery.json).",
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            properties: {
+              group: { type: 'string' },
+              stream: { type: 'string' },
+              consumer: { type: 'string' },
+              ids: { type: 'array', items: { type: 'string' } },
+              from: { type: 'string', format: 'date-time' },
+              to: { type: 'string', format: 'date-time' },
+              states: { type: 'array', items: { type: 'string' } },
+              rate: { type: 'integer', minimum: 0 },
+              dryRun: { type: 'boolean' },
+              reason: { type: 'string', minLength: 1, maxLength: 500 },
+            },
+          }),
+        },
+        responses: {
+          '202': { description: 'the task, running', content: json(object) },
+          '200': {
+            description: 'a dry run: how many entries it would replay',
+            content: json(object),
+          },
+          '400': error('invalid selection; `details` names each problem'),
+          '401': error('missing or invalid API key (here or at recovery)'),
+          '403': error('the key lacks the dlq:replay scope'),
+          '404': error('recovery knows no such resource'),
+          '429': error('rate limit of the key exceeded; see Retry-After'),
+          '502': error('recovery answered with an error of its own'),
+          '503': error('recovery cannot be reached or is unavailable: retry'),
+        },
       },
     },
     '/openapi.json': {
