@@ -122,7 +122,12 @@ export const PROCESS_WIDE_VARIABLES = [
  * Variables whose defaults point at this machine (127.0.0.1): a container that reads one must be
  * given it, or it would look for NATS, the database or the trace collector inside itself.
  */
-export const LOCAL_DEFAULTS = ['NATS_URL', 'MONGO_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+export const LOCAL_DEFAULTS = [
+  'NATS_URL',
+  'MONGO_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'MONITORING_RECOVERY_URL',
+];
 
 /** Of the `LOCAL_DEFAULTS` `definition` reads, those `env` leaves unset. */
 export function localDefaultsLeft(
