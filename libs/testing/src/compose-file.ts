@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigDefinition, ConfigShape } from '@keelson/config';
 import { parse } from 'yaml';
-import { localDefaultsLeft, PROCESS_WIDE_VARIABLES, type ListenSettings } from './helm-chart';
+import {
+  localDefaultsLeft,
+  PROCESS_WIDE_VARIABLES,
+  type ConfigDefinitionLike,
+  type ListenSettings,
+} from './helm-chart';
 
 /**
  * Checks of a service's image definition (apps/<app>/Dockerfile) and its place in
@@ -55,11 +59,11 @@ const interpolate = (value: string) =>
  * variable set is one the app reads, its configuration loads from them, it listens on all
  * interfaces on the port the image exposes and checks, as a non-root user, with R3 streams.
  */
-export function expectImageAndComposeToRun<S extends ConfigShape>(
+export function expectImageAndComposeToRun<C>(
   app: string,
   service: string,
-  definition: ConfigDefinition<S>,
-  listen: (config: ReturnType<ConfigDefinition<S>['load']>) => ListenSettings,
+  definition: ConfigDefinitionLike<C>,
+  listen: (config: C) => ListenSettings,
 ): void {
   const image = imageDefinition(app);
   const composed = composeServices()[service];
