@@ -9,7 +9,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { choiceOption, parseCli, UsageError } from '../demo/cli-args';
+import { Command, Option } from 'commander';
+import { parseCommandLine, usageLine, UsageError } from '../demo/cli-args';
 import {
   createDetector,
   CsvScorer,
@@ -18,7 +19,18 @@ import {
   type DetectorChoice,
 } from './csv-scoring';
 
-const USAGE = 'usage: score-csv.ts [--input in.csv] [--output out.csv] [--detector keelson|zscore]';
+function scoreCommand(): Command {
+  return new Command('score-csv.ts')
+    .description('Scores a timestamp,value CSV with a streaming anomaly detector.')
+    .usage('[--input in.csv] [--output out.csv] [--detector keelson|zscore]')
+    .option('--input <file>', 'the CSV to score (default: stdin)')
+    .option('--output <file>', 'where the scores go (default: stdout)')
+    .addOption(
+      new Option('--detector <keelson|zscore>', 'the detector')
+        .choices(DETECTORS)
+        .default('keelson'),
+    );
+}
 
 /** Streams rows through the scorer, waiting for `drain`, so memory stays flat for any file size. */
 export async function scoreStream(
@@ -43,12 +55,11 @@ export async function scoreStream(
 }
 
 async function main(): Promise<void> {
-  const args = parseCli(process.argv.slice(2), {
-    input: { type: 'string' },
-    output: { type: 'string' },
-    detector: { type: 'string' },
-  });
-  const detector = choiceOption(args.detector, 'detector', DETECTORS, 'keelson');
+  const { detector, ...args } = parseCommandLine<{
+    input?: string;
+    output?: string;
+    detector: DetectorChoice;
+  }>(scoreCommand(), process.argv.slice(2));
   const input = args.input ? createReadStream(args.input) : process.stdin;
   const output = args.output ? createWriteStream(args.output) : process.stdout;
   output.on('error', (error: NodeJS.ErrnoException) => {
@@ -77,7 +88,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((error: unknown) => {
     if (error instanceof UsageError) {
-      console.error(`score-csv: ${error.message}\n${USAGE}`);
+      console.error(`score-csv: ${error.message}\n${usageLine(scoreCommand())}`);
       process.exit(1);
     }
     console.error(`score-csv: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,16 +3,26 @@
 // --seeds N: N tuning seeds choose each detector's threshold, N other seeds are reported.
 // --scenarios: one row per scenario as well.
 import { formatDetectorSuite, runDetectorSuite } from '@keelson/detection';
-import { intOption, parseCli, UsageError } from '../demo/cli-args';
+import { Command, Option } from 'commander';
+import { integer, parseCommandLine, usageLine, UsageError } from '../demo/cli-args';
 
-const USAGE = 'usage: suite.ts [--seeds 3] [--scenarios]';
+function suiteCommand(): Command {
+  return new Command('suite.ts')
+    .description('Runs the labelled anomaly suite and prints the table.')
+    .usage('[--seeds 3] [--scenarios]')
+    .addOption(
+      new Option('--seeds <n>', 'tuning seeds, and as many held-out ones')
+        .argParser(integer(1, 50))
+        .default(3),
+    )
+    .option('--scenarios', 'one row per scenario as well');
+}
 
 function main(): void {
-  const args = parseCli(process.argv.slice(2), {
-    seeds: { type: 'string' },
-    scenarios: { type: 'boolean' },
-  });
-  const seeds = intOption(args.seeds, 'seeds', 3, 1, 50);
+  const { seeds, ...args } = parseCommandLine<{ seeds: number; scenarios?: boolean }>(
+    suiteCommand(),
+    process.argv.slice(2),
+  );
   const started = performance.now();
   const result = runDetectorSuite({ seeds });
   const seconds = (performance.now() - started) / 1000;
@@ -27,6 +37,6 @@ try {
   main();
 } catch (error) {
   if (!(error instanceof UsageError)) throw error;
-  console.error(`suite: ${error.message}\n${USAGE}`);
+  console.error(`suite: ${error.message}\n${usageLine(suiteCommand())}`);
   process.exit(1);
 }

@@ -30,9 +30,10 @@ async function follow(call: Call, id: string): Promise<TaskRow> {
     }
   } finally {
     process.off('SIGINT', interrupt);
+    // Also when a call fails: the bar's timer must not outlive the follow.
+    if (task.state !== 'completed') progress.stop();
   }
   if (task.state === 'completed') progress.finish();
-  else process.stderr.write('\n');
   if (stop && task.state === 'running')
     process.stderr.write(`still running; follow it with ./keelson dlq tasks ${id}\n`);
   return task;

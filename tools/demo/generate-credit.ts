@@ -4,11 +4,25 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { CREDIT_COLUMNS, generateCredit, type CreditRecord } from '@keelson/sample-data';
+import { Command, Option } from 'commander';
 import { formatCsvRow } from './csv';
-import { choiceOption, intOption, parseCli, UsageError } from './cli-args';
+import { integer, parseCommandLine, usageLine, UsageError } from './cli-args';
 
-const USAGE =
-  'usage: generate-credit.ts [--rows 10000] [--seed 42] [--format csv|ndjson] [--out FILE]';
+function generateCommand(): Command {
+  return new Command('generate-credit.ts')
+    .description(
+      'Writes the synthetic credit-default dataset as CSV or NDJSON (stdout by default).',
+    )
+    .usage('[--rows 10000] [--seed 42] [--format csv|ndjson] [--out FILE]')
+    .addOption(new Option('--rows <n>', 'rows').argParser(integer(0, 100_000_000)).default(10_000))
+    .addOption(new Option('--seed <n>', 'the seed').argParser(integer(0, 2 ** 32 - 1)).default(42))
+    .addOption(
+      new Option('--format <csv|ndjson>', 'the output format')
+        .choices(['csv', 'ndjson'])
+        .default('csv'),
+    )
+    .option('--out <file>', 'the file to write');
+}
 
 export type OutputFormat = 'csv' | 'ndjson';
 
@@ -35,15 +49,12 @@ export async function writeCredit(
 }
 
 async function main(): Promise<void> {
-  const args = parseCli(process.argv.slice(2), {
-    rows: { type: 'string' },
-    seed: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-  });
-  const rows = intOption(args.rows, 'rows', 10_000, 0, 100_000_000);
-  const seed = intOption(args.seed, 'seed', 42, 0, 2 ** 32 - 1);
-  const format = choiceOption(args.format, 'format', ['csv', 'ndjson'], 'csv');
+  const { rows, seed, format, ...args } = parseCommandLine<{
+    rows: number;
+    seed: number;
+    format: OutputFormat;
+    out?: string;
+  }>(generateCommand(), process.argv.slice(2));
   const out = args.out ? createWriteStream(args.out) : process.stdout;
   // `generate | head` closes the pipe early; that is the reader's choice, not an error.
   out.on('error', (error: NodeJS.ErrnoException) => {
@@ -62,7 +73,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((error: unknown) => {
     console.error(`generate-credit: ${error instanceof Error ? error.message : String(error)}`);
-    if (error instanceof UsageError) console.error(USAGE);
+    if (error instanceof UsageError) console.error(usageLine(generateCommand()));
     process.exit(1);
   });
 }

@@ -1,17 +1,14 @@
 // Sends a CSV or NDJSON file to a Keelson dataset, over HTTP (default) or straight onto JetStream:
 //   node -r @swc-node/register tools/demo/produce.ts --file credit.csv --dataset credit --key-file .keelson/admin-key
 import { readFileSync, statSync } from 'node:fs';
-import { choiceOption, intOption, parseCli, UsageError } from './cli-args';
+import { Command, Option } from 'commander';
+import { integer, parseCommandLine, usageLine, UsageError } from './cli-args';
 import { IngestHttpClient } from './http-client';
 import { openNatsSink } from './nats-sink';
 import { runPool } from './pool';
 import { Progress } from './progress';
 import { fileStream, formatFromPath, readBatches, type Batch } from './read-records';
 import { humanSummary, Summary } from './summary';
-
-const USAGE = `usage: produce.ts --file data.csv|data.ndjson --dataset NAME [--via http|nats]
-  [--url http://127.0.0.1:8082] [--key KEY | --key-file FILE] [--nats nats://127.0.0.1:4222]
-  [--batch 500] [--concurrency 4] [--format csv|ndjson]`;
 
 export interface ProduceOptions {
   file: string;
@@ -25,41 +22,79 @@ export interface ProduceOptions {
   format: 'csv' | 'ndjson';
 }
 
+/** Its options: `./keelson produce` (tools/cli/program.ts) declares them too, to hand over. */
+export function produceCommand(): Command {
+  return new Command('produce.ts')
+    .description('Sends a CSV or NDJSON file to a Keelson dataset, over HTTP or onto JetStream.')
+    .usage(
+      `--file data.csv|data.ndjson --dataset NAME [--via http|nats]
+  [--url http://127.0.0.1:8082] [--key KEY | --key-file FILE] [--nats nats://127.0.0.1:4222]
+  [--batch 500] [--concurrency 4] [--format csv|ndjson]`,
+    )
+    .requiredOption('--file <path>', 'records: CSV with a header, or NDJSON')
+    .requiredOption('--dataset <name>', 'the dataset they belong to')
+    .addOption(
+      new Option('--via <http|nats>', 'how to send them').choices(['http', 'nats']).default('http'),
+    )
+    .option('--url <url>', 'ingestion, with --via http', 'http://127.0.0.1:8082')
+    .addOption(
+      new Option(
+        '--key <key>',
+        'an API key with the ingest scope (default: $KEELSON_API_KEY)',
+      ).conflicts('keyFile'),
+    )
+    .option('--key-file <path>', 'a file holding the key')
+    .option(
+      '--nats <url>',
+      'with --via nats: the server (default: $NATS_URL or nats://127.0.0.1:4222)',
+    )
+    .addOption(
+      // The ingest event carries at most 10,000 records.
+      new Option('--batch <n>', 'records per request or message')
+        .argParser(integer(1, 10_000))
+        .default(500),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'batches in flight').argParser(integer(1, 256)).default(4),
+    )
+    .addOption(
+      new Option('--format <csv|ndjson>', 'the file format, if its extension does not say').choices(
+        ['csv', 'ndjson'],
+      ),
+    );
+}
+
+interface ProduceArgs {
+  file: string;
+  dataset: string;
+  via: 'http' | 'nats';
+  url: string;
+  key?: string;
+  keyFile?: string;
+  nats?: string;
+  batch: number;
+  concurrency: number;
+  format?: 'csv' | 'ndjson';
+}
+
 export function parseProduceArgs(argv: string[], env: NodeJS.ProcessEnv): ProduceOptions {
-  const args = parseCli(argv, {
-    file: { type: 'string' },
-    dataset: { type: 'string' },
-    via: { type: 'string' },
-    url: { type: 'string' },
-    key: { type: 'string' },
-    'key-file': { type: 'string' },
-    nats: { type: 'string' },
-    batch: { type: 'string' },
-    concurrency: { type: 'string' },
-    format: { type: 'string' },
-  });
-  if (!args.file) throw new UsageError('--file is required');
-  if (!args.dataset) throw new UsageError('--dataset is required');
-  const via = choiceOption(args.via, 'via', ['http', 'nats'], 'http');
-  if (args.key && args['key-file']) throw new UsageError('give --key or --key-file, not both');
-  let key = args.key ?? env.KEELSON_API_KEY ?? '';
-  if (args['key-file']) key = readFileSync(args['key-file'], 'utf8').trim();
-  if (via === 'http' && !key) {
+  const args = parseCommandLine<ProduceArgs>(produceCommand(), argv);
+  const key = args.keyFile
+    ? readFileSync(args.keyFile, 'utf8').trim()
+    : (args.key ?? env.KEELSON_API_KEY ?? '');
+  if (args.via === 'http' && !key) {
     throw new UsageError('--via http needs --key, --key-file or KEELSON_API_KEY');
   }
   return {
     file: args.file,
     dataset: args.dataset,
-    via,
-    url: args.url ?? 'http://127.0.0.1:8082',
+    via: args.via,
+    url: args.url,
     key,
     nats: args.nats ?? env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    // The ingest event carries at most 10,000 records.
-    batch: intOption(args.batch, 'batch', 500, 1, 10_000),
-    concurrency: intOption(args.concurrency, 'concurrency', 4, 1, 256),
-    format: args.format
-      ? choiceOption(args.format, 'format', ['csv', 'ndjson'], 'csv')
-      : formatFromPath(args.file),
+    batch: args.batch,
+    concurrency: args.concurrency,
+    format: args.format ?? formatFromPath(args.file),
   };
 }
 
@@ -73,7 +108,8 @@ export interface ProduceResult {
 export async function produce(
   options: ProduceOptions,
   progress: Progress,
-  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** Retries and the like: above the progress bar on a terminal, a line of its own otherwise. */
+  log: (line: string) => void = (line) => progress.log(line),
 ): Promise<ProduceResult> {
   const summary = new Summary(options.via, options.dataset);
   const started = Date.now();
@@ -111,6 +147,7 @@ export async function produce(
     progress.finish();
   } catch (caught) {
     error = caught;
+    progress.stop();
   } finally {
     await close().catch(() => {});
   }
@@ -123,7 +160,7 @@ async function main(): Promise<number> {
   const { summary, elapsedMs, error } = await produce(options, progress);
   const report = summary.toJSON(elapsedMs);
   if (error !== undefined) {
-    process.stderr.write(`\nproduce: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`produce: ${error instanceof Error ? error.message : String(error)}\n`);
     process.stderr.write(`before stopping: ${humanSummary(report)}\n`);
     return 1;
   }
@@ -137,7 +174,7 @@ if (require.main === module) {
     (code) => (code === 0 ? (process.exitCode = 0) : process.exit(code)),
     (error: unknown) => {
       process.stderr.write(`produce: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+      if (error instanceof UsageError) process.stderr.write(`${usageLine(produceCommand())}\n`);
       process.exit(1);
     },
   );

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { formatFromPath, readBatches, type Batch } from './read-records';
+import { UsageError } from './cli-args';
 import { parseProduceArgs } from './produce';
 
 async function collect(text: string, format: 'csv' | 'ndjson', size: number): Promise<Batch[]> {
@@ -84,11 +85,29 @@ describe('parseProduceArgs', () => {
     });
   });
 
-  it('refuses bad values', () => {
+  it('refuses bad values, as usage errors naming the option', () => {
     const base = ['--file', 'd.csv', '--dataset', 'credit', '--key', 'k'];
-    expect(() => parseProduceArgs([...base, '--batch', '10001'], {})).toThrow('--batch must be');
-    expect(() => parseProduceArgs([...base, '--via', 'kafka'], {})).toThrow('--via must be one of');
-    expect(() => parseProduceArgs([...base, '--bogus'], {})).toThrow("Unknown option '--bogus'");
-    expect(() => parseProduceArgs(['--dataset', 'x'], {})).toThrow('--file is required');
+    const refusal = (argv: string[]) => {
+      try {
+        parseProduceArgs(argv, {});
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        return (error as Error).message;
+      }
+      throw new Error(`${argv.join(' ')} was accepted`);
+    };
+    expect(refusal([...base, '--batch', '10001'])).toBe(
+      "option '--batch <n>' argument '10001' is invalid. It must be an integer from 1 to 10000.",
+    );
+    expect(refusal([...base, '--concurrency', '1.5'])).toMatch(
+      /'--concurrency <n>' argument '1.5'/,
+    );
+    expect(refusal([...base, '--via', 'kafka'])).toBe(
+      "option '--via <http|nats>' argument 'kafka' is invalid. Allowed choices are http, nats.",
+    );
+    expect(refusal([...base, '--bogus'])).toBe("unknown option '--bogus'");
+    expect(refusal([...base, 'extra.csv'])).toMatch(/too many arguments/);
+    expect(refusal([...base, '--key-file', 'k.txt'])).toMatch(/'--key <key>' cannot be used with/);
+    expect(refusal(['--dataset', 'x'])).toBe("required option '--file <path>' not specified");
   });
 });
