@@ -79,19 +79,19 @@ describe('every HTTP API under a property-based fuzzer', () => {
       ratePerSecond: 100_000,
       burst: 100_000,
     }));
-    for (const service of SERVICES) {
-      const port = await freePort();
+    for (const service of SERVICES) urls.set(service, `http://127.0.0.1:${await freePort()}`);
+    for (const service of SERVICES)
       processes.push(
         runTsProcess(join(root, `dist/apps/${service}/src/main.js`), {
           MONGO_URL: mongoUrl,
           NODE_ID: `fuzz-${service}-${uniqueId()}`,
-          [`${service.toUpperCase()}_HTTP_PORT`]: String(port),
+          [`${service.toUpperCase()}_HTTP_PORT`]: new URL(urls.get(service)!).port,
+          // The console's dead-letter routes call recovery's API: the fuzzed recovery's.
+          ...(service === 'monitoring' && { MONITORING_RECOVERY_URL: urls.get('recovery')! }),
           KEELSON_TRACING: 'false',
           LOG_LEVEL: 'error',
         }),
       );
-      urls.set(service, `http://127.0.0.1:${port}`);
-    }
     await Promise.all([...urls.values()].map((u) => waitForOk(`${u}/health/ready`)));
   }, 120_000);
 
