@@ -12,12 +12,12 @@ import { MESSAGING } from '@keelson/messaging/nest';
 import type { RecoveryConfig } from '../config';
 import { recoveryMetrics } from '../metrics/recovery-metrics';
 import { Lease } from './lease';
-
-type Listener = (leader: boolean) => void | Promise<void>;
+import { LeadershipListeners, type LeadershipListener } from './leadership-listeners';
 
 /**
  * Holds (or waits for) the recovery lease and tells the parts that act (the routing control loop,
- * the dead-letter consumer, replays) when this replica becomes the leader or stops being it.
+ * the dead-letter consumer, replays) when this replica becomes the leader or stops being it (a
+ * part that subscribes while it already leads hears so at once).
  * Followers check twice as often as the leader renews, so a dead leader is replaced within its
  * lease and one check.
  */
@@ -27,8 +27,9 @@ export class LeadershipService implements OnModuleInit, OnApplicationShutdown {
   private lease?: Lease;
   private leader = false;
   private timer?: NodeJS.Timeout;
-  private readonly listeners: Listener[] = [];
-  private changing: Promise<void> = Promise.resolve();
+  private readonly listeners = new LeadershipListeners((leader, error) =>
+    this.logger.error(`reacting to leadership ${leader}: ${error.message}`),
+  );
   private readonly unreport = recoveryMetrics.leadership(() => this.isLeader);
 
   constructor(
@@ -44,8 +45,8 @@ export class LeadershipService implements OnModuleInit, OnApplicationShutdown {
     return `recovery/${this.config.nodeId}`;
   }
 
-  onChange(listener: Listener): void {
-    this.listeners.push(listener);
+  onChange(listener: LeadershipListener): void {
+    this.listeners.add(listener);
   }
 
   async onModuleInit(): Promise<void> {
@@ -70,16 +71,6 @@ export class LeadershipService implements OnModuleInit, OnApplicationShutdown {
   private become(leader: boolean): Promise<void> {
     this.leader = leader;
     this.logger.log(leader ? `leading (term ${this.lease?.term})` : 'following');
-    // Changes apply in order: stopping must finish before a later start.
-    this.changing = this.changing.then(async () => {
-      for (const listener of this.listeners) {
-        try {
-          await listener(leader);
-        } catch (error) {
-          this.logger.error(`reacting to leadership ${leader}: ${(error as Error).message}`);
-        }
-      }
-    });
-    return this.changing;
+    return this.listeners.change(leader);
   }
 }
