@@ -33,7 +33,8 @@ const sendAttributes = (subject: string): Attributes => ({
   'messaging.destination.name': subject,
 });
 
-function record<T>(span: Span, work: () => Promise<T>): Promise<T> {
+/** Ends `span` when `work` settles, marked failed (with the exception) when it rejects. */
+export function recordedSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
   return work().then(
     (result) => {
       span.end();
@@ -67,7 +68,7 @@ export function withProducerSpan<T>(
   });
   const ctx = trace.setSpan(context.active(), span);
   propagation.inject(ctx, headers, setter);
-  return context.with(ctx, () => record(span, publish));
+  return context.with(ctx, () => recordedSpan(span, publish));
 }
 
 /** Runs a handler inside a CONSUMER span whose parent is the trace context carried by the message. */
@@ -93,7 +94,7 @@ export function withConsumerSpan<T>(
     },
     parent,
   );
-  return context.with(trace.setSpan(parent, span), () => record(span, handle));
+  return context.with(trace.setSpan(parent, span), () => recordedSpan(span, handle));
 }
 
 /** The active trace id, or undefined outside a span; for logs and stored records. */
@@ -129,5 +130,5 @@ export function withBatchProducerSpan<T>(
   });
   const ctx = trace.setSpan(context.active(), span);
   const inject = (headers: HeaderCarrier) => propagation.inject(ctx, headers, setter);
-  return context.with(ctx, () => record(span, () => publish(inject)));
+  return context.with(ctx, () => recordedSpan(span, () => publish(inject)));
 }

@@ -7,6 +7,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { activeContext, withBatchSpan, type TraceContext } from './work-spans';
 import { createLogger } from './logger';
 import {
   currentTraceId,
@@ -78,6 +79,77 @@ describe('trace context over NATS headers', () => {
     ).rejects.toThrow('boom');
     const [span] = exporter.getFinishedSpans();
     expect(span.status).toEqual({ code: 2, message: 'boom' });
+  });
+});
+
+describe('a batch span for several messages', () => {
+  /** Runs `inside` in a consumer span for a message carrying `traceparent` (none: a new trace). */
+  const inMessage = <T>(traceparent: string | undefined, inside: () => Promise<T>) => {
+    const headers = new MapHeaders();
+    if (traceparent) headers.set('traceparent', traceparent);
+    return withConsumerSpan('ingest.credit', headers, {}, inside);
+  };
+  const parent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
+
+  it('starts a trace of its own linked both ways to each message of several traces', async () => {
+    const members: TraceContext[] = [];
+    let release!: () => void;
+    const batchDone = new Promise<void>((resolve) => (release = resolve));
+    const consumers = ['a', 'b', 'c'].map((t) =>
+      inMessage(parent(t.repeat(32), '1'.repeat(16)), async () => {
+        members.push(activeContext());
+        await batchDone; // as a stream message waits for its batch to be stored
+      }),
+    );
+    let traceInBatch: string | undefined;
+    await withBatchSpan(
+      'ingest batch credit',
+      members,
+      { 'keelson.dataset': 'credit' },
+      async () => {
+        traceInBatch = currentTraceId();
+      },
+    );
+    release();
+    await Promise.all(consumers);
+
+    const spans = exporter.getFinishedSpans();
+    const batch = spans.find((s) => s.name === 'ingest batch credit')!;
+    const messages = spans.filter((s) => s.name === 'process ingest.credit');
+    expect(messages.map((s) => s.spanContext().traceId).sort()).toEqual(
+      ['a', 'b', 'c'].map((t) => t.repeat(32)),
+    );
+    expect(batch.parentSpanContext).toBeUndefined();
+    expect(traceInBatch).toBe(batch.spanContext().traceId);
+    expect(messages.map((s) => s.spanContext().traceId)).not.toContain(traceInBatch);
+    expect(batch.links.map((l) => l.context.spanId).sort()).toEqual(
+      messages.map((s) => s.spanContext().spanId).sort(),
+    );
+    for (const message of messages)
+      expect(message.links.map((l) => l.context.spanId)).toEqual([batch.spanContext().spanId]);
+    expect(batch.attributes).toMatchObject({
+      'messaging.batch.message_count': 3,
+      'keelson.dataset': 'credit',
+    });
+  });
+
+  it('stays in the trace when every message is of one trace, and fails with its work', async () => {
+    const members: TraceContext[] = [];
+    const trace = 'd'.repeat(32);
+    await Promise.all(
+      ['1', '2'].map((s) =>
+        inMessage(parent(trace, s.repeat(16)), async () => void members.push(activeContext())),
+      ),
+    );
+    await expect(
+      withBatchSpan('ingest batch credit', members, {}, () => Promise.reject(new Error('down'))),
+    ).rejects.toThrow('down');
+    const batch = exporter.getFinishedSpans().find((s) => s.name === 'ingest batch credit')!;
+    const [first] = exporter.getFinishedSpans();
+    expect(batch.spanContext().traceId).toBe(trace);
+    expect(batch.parentSpanContext?.spanId).toBe(first.spanContext().spanId);
+    expect(batch.links).toEqual([]);
+    expect(batch.status).toEqual({ code: 2, message: 'down' });
   });
 });
 

@@ -14,7 +14,8 @@ import { RecordIngestor } from './record-ingestor.service';
  * so producers that publish one record per message still cost the database one write per batch.
  * A message is acknowledged only after its batch is stored and announced; a dependency failure
  * leaves the whole batch unacknowledged for redelivery, and any other failure has each message of
- * the batch tried alone, so one bad message fails only itself.
+ * the batch tried alone, so one bad message fails only itself. A batch of messages from several
+ * producers' traces is stored in a span linked to each of them.
  */
 @Controller()
 export class RecordsConsumer {
@@ -32,6 +33,7 @@ export class RecordsConsumer {
       // message's doing, so each is tried alone and gets its own verdict.
       (error) =>
         !(error instanceof DependencyUnavailableError) && !(error instanceof UnknownDatasetError),
+      'ingest batch',
     );
   }
 
