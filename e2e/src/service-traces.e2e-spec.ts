@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { connectNats, EventPublisher, type Messaging } from '@keelson/messaging';
 import { connectMongo } from '@keelson/persistence';
+import { IngestRecords } from '@keelson/schemas';
 import {
   churnInputs,
   freePort,
@@ -17,7 +19,8 @@ import { servingPool, type ServingPool } from './support/serving-pool';
 
 // The real services export their spans to Jaeger (`./keelson infra up` runs it); a client that
 // sends a W3C traceparent must find its whole request in one trace there: a producer's records
-// through ingestion and preprocessing, an inference through the gateway and the node.
+// through ingestion, preprocessing and the training they cause, an inference through the gateway
+// and the node. Stream messages gathered into one batch are linked to it, and it to each of them.
 
 const root = join(__dirname, '../..');
 const jaeger = process.env.JAEGER_QUERY_URL ?? 'http://127.0.0.1:16686';
@@ -43,16 +46,19 @@ const newTraceparent = () => {
   return { traceId, clientSpan, header: `00-${traceId}-${clientSpan}-01` };
 };
 
-/** Waits until Jaeger holds the trace with spans of every one of `services`. */
-async function traceOf(traceId: string, services: string[]) {
+/** Waits until Jaeger holds the trace with spans of every one of `services` and `operations`. */
+async function traceOf(traceId: string, services: string[], operations: string[] = []) {
   return waitFor(
-    `trace ${traceId} with spans of ${services.join(', ')} in Jaeger`,
+    `trace ${traceId} with spans of ${[...services, ...operations].join(', ')} in Jaeger`,
     async () => {
       const response = await fetch(`${jaeger}/api/traces/${traceId}`).catch(() => undefined);
       if (!response?.ok) return undefined;
       const trace = ((await response.json()) as { data?: JaegerTrace[] }).data?.[0];
       const seen = new Set(Object.values(trace?.processes ?? {}).map((p) => p.serviceName));
-      return services.every((s) => seen.has(s)) ? trace : undefined;
+      const names = new Set(trace?.spans.map((s) => s.operationName));
+      return services.every((s) => seen.has(s)) && operations.every((o) => names.has(o))
+        ? trace
+        : undefined;
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
@@ -66,8 +72,9 @@ function expectOneTree(trace: JaegerTrace, traceId: string, clientSpan: string) 
   );
   // The client's own span is not in Jaeger: the roots are the first server spans, children of it.
   expect(roots.length).toBeGreaterThan(0);
+  // (A link to another trace, FOLLOWS_FROM, is not a parent.)
   for (const span of roots)
-    expect(span.references).toEqual([
+    expect(span.references.filter((r) => r.refType === 'CHILD_OF')).toEqual([
       expect.objectContaining({ refType: 'CHILD_OF', traceID: traceId, spanID: clientSpan }),
     ]);
 }
@@ -82,52 +89,125 @@ describe('one client request is one trace across the real services in Jaeger', (
       throw new Error(`Jaeger is not answering at ${jaeger}; start it with ./keelson infra up`);
   });
 
-  describe('a producer posting records', () => {
+  describe('producers sending records', () => {
     const processes: TsProcess[] = [];
     let connection: Connection;
-    afterAll(async () => {
-      await Promise.all(processes.map((p) => p.kill('SIGTERM')));
-      await connection?.dropDatabase();
-      await connection?.close();
-    });
+    let url: string;
+    let key: string;
+    let messaging: Messaging;
+    const id = uniqueId();
+    const posted = `traces_${id}`; // trained by a policy every 30 rows
+    const streamed = `traces_stream_${id}`;
+    const schema = {
+      label: 'ok',
+      key: 'id',
+      fields: { id: { type: 'category' }, x: { type: 'number' }, ok: { type: 'boolean' } },
+    };
 
-    it('is one trace across ingestion and preprocessing', async () => {
-      const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/traces_e2e_${uniqueId()}`);
+    beforeAll(async () => {
+      const mongoUrl = testInfra.mongoUrl.replace(/\/[^/]*$/, `/traces_e2e_${id}`);
       const env = { ...TRACING, MONGO_URL: mongoUrl, LOG_LEVEL: 'warn' };
-      const [ingestionPort, preprocessingPort] = [await freePort(), await freePort()];
+      const ports = [await freePort(), await freePort(), await freePort()];
       const run = (app: string, extra: Record<string, string>) => {
         const p = runTsProcess(join(root, `dist/apps/${app}/src/main.js`), { ...env, ...extra });
         processes.push(p);
       };
-      run('ingestion', { INGESTION_HTTP_PORT: String(ingestionPort) });
-      run('preprocessing', { PREPROCESSING_HTTP_PORT: String(preprocessingPort) });
-      const url = `http://127.0.0.1:${ingestionPort}`;
-      await waitForOk(`${url}/health/ready`, { timeoutMs: 90_000 });
-      await waitForOk(`http://127.0.0.1:${preprocessingPort}/health/ready`, { timeoutMs: 90_000 });
-      connection = await connectMongo({ url: mongoUrl });
-      const key = await createAdminKey(connection);
-      const dataset = `traces_${uniqueId()}`;
-      await registerDataset(url, key, dataset, {
-        label: 'ok',
-        key: 'id',
-        fields: { id: { type: 'category' }, x: { type: 'number' }, ok: { type: 'boolean' } },
+      run('ingestion', {
+        INGESTION_HTTP_PORT: String(ports[0]),
+        // Three one-record messages make one batch, however far apart they arrive.
+        INGESTION_BATCH_RECORDS: '3',
+        INGESTION_BATCH_DELAY: '60s',
       });
+      run('preprocessing', { PREPROCESSING_HTTP_PORT: String(ports[1]) });
+      run('training', {
+        TRAINING_HTTP_PORT: String(ports[2]),
+        TRAINING_POLICIES: `${posted}_model:${posted}:logistic:30`,
+        // Only the records' own feature events may request the job, not a sweep that runs first.
+        TRAINING_POLICY_SWEEP: '10m',
+      });
+      url = `http://127.0.0.1:${ports[0]}`;
+      for (const port of ports)
+        await waitForOk(`http://127.0.0.1:${port}/health/ready`, { timeoutMs: 90_000 });
+      connection = await connectMongo({ url: mongoUrl });
+      key = await createAdminKey(connection);
+      await registerDataset(url, key, posted, schema);
+      await registerDataset(url, key, streamed, schema);
+      messaging = await connectNats({ url: testInfra.natsUrl, name: 'traces-e2e' });
+    }, 120_000);
 
+    afterAll(async () => {
+      await Promise.all(processes.map((p) => p.kill('SIGTERM')));
+      await messaging?.drain();
+      await connection?.dropDatabase();
+      await connection?.close();
+    });
+
+    it('one posting over HTTP is one trace across ingestion, preprocessing and training', async () => {
       const { traceId, clientSpan, header } = newTraceparent();
-      const posted = await fetch(`${url}/v1/datasets/${dataset}/records`, {
+      const response = await fetch(`${url}/v1/datasets/${posted}/records`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${key}`,
           'content-type': 'application/x-ndjson',
           traceparent: header,
         },
-        body: [1, 2, 3]
-          .map((i) => JSON.stringify({ id: `t${i}`, x: i, ok: i % 2 === 0 }))
-          .join('\n'),
+        body: Array.from({ length: 30 }, (_, i) =>
+          JSON.stringify({ id: `t${i}`, x: i, ok: i % 2 === 0 }),
+        ).join('\n'),
       });
-      expect(posted.status).toBe(200);
-      const trace = await traceOf(traceId, ['ingestion', 'preprocessing']);
+      expect(response.status).toBe(200);
+      // The 30 rows cross the policy's threshold: training counts them and reads its window for
+      // the job they requested, all in the producer's trace.
+      const trace = await traceOf(
+        traceId,
+        ['ingestion', 'preprocessing', 'training'],
+        ['process features.' + posted, 'send training.requested', 'training read window'],
+      );
       expectOneTree(trace, traceId, clientSpan);
+    }, 180_000);
+
+    it('one-record stream messages stored as one batch: each trace links to it, it to each', async () => {
+      const producers = [0, 1, 2].map(() => newTraceparent());
+      const publisher = new EventPublisher(messaging.js, 'traces-e2e');
+      await Promise.all(
+        producers.map(({ header }, i) =>
+          publisher.publish(
+            IngestRecords,
+            { records: [{ id: `s${i}`, x: i, ok: i % 2 === 0 }] },
+            { subject: streamed, headers: { traceparent: header } },
+          ),
+        ),
+      );
+      // Each producer's trace: ingestion's span for its message, linked to the batch's span.
+      const batchRefs = await Promise.all(
+        producers.map(async ({ traceId, clientSpan }) => {
+          const trace = await traceOf(traceId, ['ingestion'], [`process ingest.${streamed}`]);
+          expectOneTree(trace, traceId, clientSpan);
+          const message = trace.spans.find(
+            (s) => s.operationName === `process ingest.${streamed}`,
+          )!;
+          const link = message.references.find((r) => r.refType === 'FOLLOWS_FROM');
+          expect(link).toBeDefined();
+          return { link: link!, message };
+        }),
+      );
+      const [{ link }] = batchRefs;
+      expect(new Set(batchRefs.map((b) => `${b.link.traceID}/${b.link.spanID}`)).size).toBe(1);
+      expect(producers.map((p) => p.traceId)).not.toContain(link.traceID);
+
+      // The batch's trace: the stored records go on to preprocessing in it, and its span links
+      // back to every producer's message.
+      const batchTrace = await traceOf(link.traceID, ['ingestion', 'preprocessing']);
+      const batch = batchTrace.spans.find((s) => s.spanID === link.spanID)!;
+      expect(batch.operationName).toBe(`ingest batch ${streamed}`);
+      expect(
+        batch.references
+          .filter((r) => r.refType === 'FOLLOWS_FROM')
+          .map((r) => `${r.traceID}/${r.spanID}`)
+          .sort(),
+      ).toEqual(
+        batchRefs.map(({ message }, i) => `${producers[i].traceId}/${message.spanID}`).sort(),
+      );
     }, 180_000);
   });
 

@@ -36,6 +36,8 @@ export const trainingConfig = defineConfig('training', {
    * requested each time `everyRows` more feature rows exist for the dataset.
    */
   policies: env.list('TRAINING_POLICIES', { default: [] }),
+  /** How often every policy is checked besides the checks feature events wake. */
+  policySweepMs: env.durationMs('TRAINING_POLICY_SWEEP', { default: 15_000, min: 1_000 }),
 });
 
 export type TrainingConfig = ReturnType<typeof trainingConfig.load>;

@@ -24,7 +24,7 @@ import {
 } from '@keelson/persistence';
 import { TrainingCompleted, TrainingFailed, TrainingProgress } from '@keelson/schemas';
 import { counter } from '@keelson/service-kit';
-import { currentTraceId } from '@keelson/tracing';
+import { currentTraceId, withSpan } from '@keelson/tracing';
 import type { TrainingConfig } from '../config';
 import { scoreArtifact } from '../registry/holdout-scorer';
 import { ModelRegistry } from '../registry/model-registry.service';
@@ -150,7 +150,15 @@ export class JobRunner implements BeforeApplicationShutdown, OnApplicationShutdo
     if (!hyper.ok) throw new JobRejected(hyper.error);
     const spec = await this.transforms.latest(job.dataset);
     if (!spec) throw new JobRejected(`dataset ${job.dataset} has no feature rows yet`);
-    const window = await this.records.window(job.dataset, { limit: this.config.jobs.maxRows });
+    const window = await withSpan(
+      'training read window',
+      { 'keelson.dataset': job.dataset, 'keelson.job.id': job._id },
+      async (span) => {
+        const rows = await this.records.window(job.dataset, { limit: this.config.jobs.maxRows });
+        span.setAttribute('keelson.training.rows', rows.length);
+        return rows;
+      },
+    );
     const data = toMatrix(spec, window);
     if (data.rows < 20)
       throw new JobRejected(`dataset ${job.dataset} has only ${data.rows} labelled records`);

@@ -38,7 +38,6 @@ export function parsePolicies(entries: string[]): RetrainingPolicy[] {
 }
 
 const CHECK_DELAY_MS = 1_000;
-const SWEEP_MS = 15_000;
 
 /**
  * Retrains every N new feature rows. Feature events only wake the check; the count comes from the
@@ -51,6 +50,7 @@ export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
   private readonly policies: RetrainingPolicy[];
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private sweep?: NodeJS.Timeout;
+  private readonly sweepMs: number;
 
   constructor(
     private readonly stats: FeatureStatsRepository,
@@ -58,13 +58,16 @@ export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) config: TrainingConfig,
   ) {
     this.policies = parsePolicies(config.policies);
+    this.sweepMs = config.policySweepMs;
   }
 
   @EventPattern('features.*')
   onFeatures(@Payload() event: CloudEvent<EventData<typeof FeatureRowsCreated>>): void {
     const dataset = event.data.dataset;
     if (!this.policies.some((p) => p.dataset === dataset) || this.pending.has(dataset)) return;
-    // Rows arrive in bursts: one count per second per dataset, after the burst's first event.
+    // Rows arrive in bursts: one count per second per dataset, after the burst's first event. The
+    // timer runs in that event's trace, so the count, and the job it may request (whose data read
+    // follows its `training.requested` event), are part of the trace of the records that woke it.
     const timer = setTimeout(() => {
       this.pending.delete(dataset);
       void this.check(dataset).catch((error: Error) =>
@@ -105,7 +108,7 @@ export class RetrainingPolicyConsumer implements OnModuleInit, OnModuleDestroy {
         void this.check(dataset).catch((error: Error) =>
           this.logger.warn(`retraining check for ${dataset} failed: ${error.message}`),
         );
-    }, SWEEP_MS);
+    }, this.sweepMs);
     this.sweep.unref();
   }
 
