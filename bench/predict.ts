@@ -5,7 +5,7 @@
 // throughput and p50/p99 latency for each. BENCH_SECONDS (5) per run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
@@ -44,6 +44,21 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU cores each process used while the load ran: the load generator's own, the services'. */
+  cpu?: Record<string, number>;
+}
+
+/** A service process whose CPU is counted while a load runs against it. */
+interface Watched {
+  name: string;
+  child: ChildProcess;
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
 }
 
 function spawnNode(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -81,20 +96,45 @@ function load(
   concurrency: number,
   key?: string,
   env: Record<string, string> = {},
+  watched: Watched[] = [],
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
+    // Services are counted over the generator's measured window, which it marks on stdout.
+    let before: number[] = [];
+    let after: number[] = [];
+    let measuredFor = 0;
+    let windowStart = 0;
     const child = spawnNode(
       'bench/predict/load.ts',
       [protocol, target, model, String(concurrency), String(SECONDS), join(work, 'body.json')],
       { ...(key ? { KEELSON_API_KEY: key } : {}), ...env },
     );
     let out = '';
-    child.stdout!.on('data', (d) => (out += String(d)));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as Result)
-        : reject(new Error(`load generator exited ${code}`)),
-    );
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const sample = () => watched.map((w) => cpuSeconds(w.child.pid!));
+      if (!windowStart && out.includes('measuring\n')) {
+        before = sample();
+        windowStart = performance.now();
+      }
+      if (!measuredFor && out.includes('measured\n')) {
+        after = sample();
+        measuredFor = (performance.now() - windowStart) / 1000;
+      }
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      const { cores, ...result } = JSON.parse(
+        out.slice(out.lastIndexOf('measured\n') + 9),
+      ) as Result & {
+        cores: number;
+      };
+      const cpu: Record<string, number> = { load: cores };
+      watched.forEach((w, i) => {
+        cpu[w.name] = (cpu[w.name] ?? 0) + (after[i] - before[i]) / measuredFor;
+      });
+      resolve({ ...result, cpu });
+    });
   });
 }
 
@@ -169,6 +209,12 @@ async function inProcess(
   };
 }
 
+/** `load 0.62, node 0.91`: who used the two cores. */
+const cpuSplit = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .map(([name, cores]) => `${name} ${cores.toFixed(2)}`)
+    .join(', ');
+
 async function main() {
   mkdirSync(work, { recursive: true });
   const model = `bench_credit_${uniqueId()}`;
@@ -197,14 +243,17 @@ async function main() {
   const record = (name: string, c: number, r: Result) => {
     rows.push([name, c, r]);
     say(
-      `${name} c=${c}: ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms${r.errors ? `, ${r.errors} errors` : ''}`,
+      `${name} c=${c}: ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms${r.errors ? `, ${r.errors} errors` : ''}${r.cpu ? `; CPU cores ${cpuSplit(r.cpu)}` : ''}`,
     );
   };
   try {
     record('(a) onnxruntime in-process', 1, await inProcess(onnx, body));
 
     const peerPort = await freePort();
-    spawnNode('bench/predict/peer-server.ts', [join(work, 'model.onnx'), String(peerPort)]);
+    const peer = spawnNode('bench/predict/peer-server.ts', [
+      join(work, 'model.onnx'),
+      String(peerPort),
+    ]);
     await waitFor(
       'peer server',
       () =>
@@ -222,12 +271,14 @@ async function main() {
       record(
         '(b) peer Fastify + onnxruntime',
         c,
-        await load('rest', `http://127.0.0.1:${peerPort}`, model, c),
+        await load('rest', `http://127.0.0.1:${peerPort}`, model, c, undefined, {}, [
+          { name: 'peer', child: peer },
+        ]),
       );
 
     const startNode = async (id: string, env: Record<string, string> = {}) => {
       const [http, grpc] = [await freePort(), await freePort()];
-      spawnNode('dist/apps/prediction/src/main.js', [], {
+      const child = spawnNode('dist/apps/prediction/src/main.js', [], {
         NODE_ID: id,
         PREDICTION_HTTP_PORT: String(http),
         PREDICTION_GRPC_PORT: String(grpc),
@@ -236,16 +287,25 @@ async function main() {
         ...env,
       });
       await waitForOk(`http://127.0.0.1:${http}/health/ready`); // ready: its model is loaded
-      return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}` };
+      return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}`, child };
     };
     const node = await startNode(`bench-node-${uniqueId()}`);
+    const alone = [{ name: 'node', child: node.child }];
     for (const c of [1, 64])
-      record('(c) prediction node, REST', c, await load('rest', node.http, model, c, nodeToken));
+      record(
+        '(c) prediction node, REST',
+        c,
+        await load('rest', node.http, model, c, nodeToken, {}, alone),
+      );
     for (const c of [1, 64])
-      record('(c) prediction node, gRPC', c, await load('grpc', node.grpc, model, c, nodeToken));
+      record(
+        '(c) prediction node, gRPC',
+        c,
+        await load('grpc', node.grpc, model, c, nodeToken, {}, alone),
+      );
 
     if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
-      await startNode(`bench-node-${uniqueId()}`);
+      const second = await startNode(`bench-node-${uniqueId()}`);
       const connection = await connectMongo({ url: `${mongoBase}/bench_predict` });
       const { key } = await new ApiKeyRepository(connection).create({
         name: 'bench',
@@ -255,7 +315,7 @@ async function main() {
       });
       await connection.close();
       const [http, grpc] = [await freePort(), await freePort()];
-      spawnNode('dist/apps/gateway/src/main.js', [], {
+      const gateway = spawnNode('dist/apps/gateway/src/main.js', [], {
         MONGO_URL: `${mongoBase}/bench_predict`,
         GATEWAY_HTTP_PORT: String(http),
         GATEWAY_GRPC_PORT: String(grpc),
@@ -265,7 +325,11 @@ async function main() {
         record(
           '(d) gateway + 2 nodes, REST',
           c,
-          await load('rest', `http://127.0.0.1:${http}`, model, c, key),
+          await load('rest', `http://127.0.0.1:${http}`, model, c, key, {}, [
+            { name: 'gateway', child: gateway },
+            { name: 'nodes', child: node.child },
+            { name: 'nodes', child: second.child },
+          ]),
         );
     } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
 
@@ -276,12 +340,14 @@ async function main() {
     record(
       '(e) repeats, cache off',
       64,
-      await load('rest', node.http, model, 64, nodeToken, repeats),
+      await load('rest', node.http, model, 64, nodeToken, repeats, alone),
     );
     record(
       '(e) repeats, cache on',
       64,
-      await load('rest', cached.http, model, 64, nodeToken, repeats),
+      await load('rest', cached.http, model, 64, nodeToken, repeats, [
+        { name: 'node', child: cached.child },
+      ]),
     );
     const metrics = await (await fetch(`${cached.http}/metrics`)).text();
     const lookups = (result: string) =>
@@ -302,17 +368,20 @@ async function main() {
   const find = (name: string, c: number) =>
     rows.find(([n, cc]) => n.startsWith(name) && cc === c)?.[2];
   process.stdout.write(
-    `\n${'setup'.padEnd(34)} ${'c'.padStart(3)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}\n`,
+    `\n${'setup'.padEnd(34)} ${'c'.padStart(3)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  CPU cores\n`,
   );
   for (const [name, c, r] of rows)
     process.stdout.write(
-      `${name.padEnd(34)} ${String(c).padStart(3)} ${Math.round(r.throughput).toString().padStart(9)} ${r.p50.toFixed(3).padStart(8)} ${r.p99.toFixed(3).padStart(8)}${r.errors ? `  (${r.errors} errors)` : ''}\n`,
+      `${name.padEnd(34)} ${String(c).padStart(3)} ${Math.round(r.throughput).toString().padStart(9)} ${r.p50.toFixed(3).padStart(8)} ${r.p99.toFixed(3).padStart(8)}  ${r.cpu ? cpuSplit(r.cpu) : ''}${r.errors ? `  (${r.errors} errors)` : ''}\n`,
     );
   const peer64 = find('(b)', 64);
   const node64 = find('(c) prediction node, REST', 64);
   const peer1 = find('(b)', 1);
   const node1 = find('(c) prediction node, REST', 1);
   const gateway1 = find('(d)', 1);
+  const gateway64 = find('(d)', 64);
+  const grpc1 = find('(c) prediction node, gRPC', 1);
+  const grpc64 = find('(c) prediction node, gRPC', 64);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   if (peer64 && node64)
     process.stdout.write(
@@ -328,8 +397,20 @@ async function main() {
     );
   if (gateway1 && node1)
     process.stdout.write(
-      `gateway c=1 p50 - node p50: ${(gateway1.p50 - node1.p50).toFixed(3)} ms (target <= 1 ms: ${verdict(gateway1.p50 - node1.p50 <= 1)})\n`,
+      `gateway c=1 p50 - node p50: ${(gateway1.p50 - node1.p50).toFixed(3)} ms (target <= 0.5 ms: ${verdict(gateway1.p50 - node1.p50 <= 0.5)})\n`,
     );
+  if (gateway64 && node64)
+    process.stdout.write(
+      `gateway + 2 nodes c=64 vs one node: ${(gateway64.throughput / node64.throughput).toFixed(2)}x (target >= 0.5x: ${verdict(gateway64.throughput >= 0.5 * node64.throughput)})\n`,
+    );
+  for (const [c, grpc, rest] of [
+    [1, grpc1, node1],
+    [64, grpc64, node64],
+  ] as const)
+    if (grpc && rest)
+      process.stdout.write(
+        `node gRPC vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
+      );
   process.exit(0);
 }
 

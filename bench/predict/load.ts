@@ -1,6 +1,8 @@
 // Closed-loop load from its own process: `concurrency` clients each send the next request as soon
 // as the last one is answered, for `seconds`, after a warm-up. Prints one JSON line:
-// { requests, errors, seconds, throughput, p50, p99 } (latencies in ms). KEELSON_API_KEY, when set,
+// { requests, errors, seconds, throughput, p50, p99, cores } (latencies in ms; cores: this
+// process's CPU time over the measured window per second of it), after a `measuring` and a
+// `measured` line that mark the window, so the caller can count the services' CPU over it too. KEELSON_API_KEY, when set,
 // goes as a bearer token (a gateway's API key, or a node's token).
 //   node -r @swc-node/register bench/predict/load.ts <rest|grpc> <target> <model> <concurrency> <seconds> <body.json>
 import { readFileSync } from 'node:fs';
@@ -103,15 +105,20 @@ async function main() {
   });
   while (!measuring) await new Promise((resolve) => setTimeout(resolve, 50));
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  process.stdout.write('measuring\n');
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   stop = true;
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write('measured\n');
+  const cores = (cpu.user + cpu.system) / 1e6 / elapsed;
   await Promise.all(clients);
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   process.stdout.write(
-    `${JSON.stringify({ requests: latencies.length, errors, seconds: elapsed, throughput: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) })}\n`,
+    `${JSON.stringify({ requests: latencies.length, errors, seconds: elapsed, throughput: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), cores })}\n`,
   );
   process.exit(0);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { InferRequest, Tensor } from '@keelson/inference';
 
 /** What a cached answer was computed by: the version and the exact artifact it loaded. */
@@ -47,28 +47,33 @@ export class ResponseCache {
     return this.maxBytes > 0 && (this.models.includes('*') || this.models.includes(model));
   }
 
-  /** The request's key for `version`, or undefined when the model is not cached. */
+  /**
+   * The request's key for `version`, or undefined when the model is not cached: one SHA-256 over
+   * one string (a JSON text of everything but the typed tensors' bytes, then each of those in
+   * base64 after a NUL, which JSON text never holds), one call into the native hash rather than an
+   * update per part (a third of the cost, measured in the predict bench's profile).
+   */
   key(version: CachedVersion, request: InferRequest): string | undefined {
     if (!this.enabledFor(version.model)) return undefined;
-    const hash = createHash('sha256');
-    const text = (value: string) => hash.update(value).update('\0');
-    text(version.model);
-    text(String(version.version));
-    text(version.sha256);
-    text(JSON.stringify(request.parameters ?? null));
-    text(JSON.stringify(request.outputs?.map((o) => [o.name, o.parameters ?? null]) ?? null));
-    for (const input of request.inputs) {
-      text(input.name);
-      text(input.datatype);
-      text(input.shape.join(','));
-      if (Array.isArray(input.data)) text(JSON.stringify(input.data));
-      else {
+    let text = JSON.stringify([
+      version.model,
+      version.version,
+      version.sha256,
+      request.parameters ?? null,
+      request.outputs?.map((o) => [o.name, o.parameters ?? null]) ?? null,
+      request.inputs.map((input) => [
+        input.name,
+        input.datatype,
+        input.shape,
+        Array.isArray(input.data) ? input.data : null,
+      ]),
+    ]);
+    for (const input of request.inputs)
+      if (!Array.isArray(input.data)) {
         const data = input.data as ArrayBufferView;
-        hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-        text('');
+        text += `\0${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}`;
       }
-    }
-    return hash.digest('base64');
+    return hash('sha256', text, 'base64');
   }
 
   get(key: string, model: string): Tensor[] | undefined {
