@@ -90,7 +90,7 @@ function spawnNode(script: string, args: string[], env: Record<string, string> =
 }
 
 function load(
-  protocol: 'rest' | 'grpc',
+  protocol: 'rest' | 'grpc' | 'grpc-lean',
   target: string,
   model: string,
   concurrency: number,
@@ -303,6 +303,12 @@ async function main() {
         c,
         await load('grpc', node.grpc, model, c, nodeToken, {}, alone),
       );
+    for (const c of [1, 64])
+      record(
+        '(c) node, gRPC, lean client',
+        c,
+        await load('grpc-lean', node.grpc, model, c, nodeToken, {}, alone),
+      );
 
     if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
       const second = await startNode(`bench-node-${uniqueId()}`);
@@ -382,6 +388,8 @@ async function main() {
   const gateway64 = find('(d)', 64);
   const grpc1 = find('(c) prediction node, gRPC', 1);
   const grpc64 = find('(c) prediction node, gRPC', 64);
+  const lean1 = find('(c) node, gRPC, lean client', 1);
+  const lean64 = find('(c) node, gRPC, lean client', 64);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   if (peer64 && node64)
     process.stdout.write(
@@ -403,13 +411,15 @@ async function main() {
     process.stdout.write(
       `gateway + 2 nodes c=64 vs one node: ${(gateway64.throughput / node64.throughput).toFixed(2)}x (target >= 0.5x: ${verdict(gateway64.throughput >= 0.5 * node64.throughput)})\n`,
     );
-  for (const [c, grpc, rest] of [
-    [1, grpc1, node1],
-    [64, grpc64, node64],
+  for (const [c, grpc, rest, client] of [
+    [1, grpc1, node1, 'grpc-js'],
+    [64, grpc64, node64, 'grpc-js'],
+    [1, lean1, node1, 'lean'],
+    [64, lean64, node64, 'lean'],
   ] as const)
     if (grpc && rest)
       process.stdout.write(
-        `node gRPC vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
+        `node gRPC (${client} client) vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
       );
   process.exit(0);
 }

@@ -4,11 +4,18 @@
 // process's CPU time over the measured window per second of it), after a `measuring` and a
 // `measured` line that mark the window, so the caller can count the services' CPU over it too. KEELSON_API_KEY, when set,
 // goes as a bearer token (a gateway's API key, or a node's token).
-//   node -r @swc-node/register bench/predict/load.ts <rest|grpc> <target> <model> <concurrency> <seconds> <body.json>
+// `grpc` calls through the @keelson/inference client (grpc-js), as an application would;
+// `grpc-lean` sends the same ModelInfer message, encoded once, over one raw node:http2 session,
+// as `rest` sends one pre-encoded JSON body over node:http: the server's cost, not grpc-js's.
+//   node -r @swc-node/register bench/predict/load.ts <rest|grpc|grpc-lean> <target> <model> <concurrency> <seconds> <body.json>
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect, constants } from 'node:http2';
 import {
   createInferenceGrpcClient,
+  inferenceServiceDefinition,
+  INFERENCE_SERVICE_NAME,
+  modelInferRequestMessage,
   parseInferRequest,
   type InferRequest,
 } from '@keelson/inference';
@@ -84,8 +91,44 @@ function grpcCaller(): () => Promise<void> {
   return () => client.infer(inferRequest, { raw: true }).then(() => undefined);
 }
 
+/** ModelInfer as gRPC frames on one HTTP/2 session: headers, one length-prefixed message, trailers. */
+function leanGrpcCaller(): () => Promise<void> {
+  const key = process.env.KEELSON_API_KEY;
+  const session = connect(`http://${target}`);
+  const parsed = parseInferRequest(JSON.parse(body));
+  const message = inferenceServiceDefinition().ModelInfer.requestSerialize(
+    modelInferRequestMessage({ model, ...parsed }, true),
+  );
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1); // byte 0: not compressed
+  message.copy(frame, 5);
+  const headers = {
+    [constants.HTTP2_HEADER_METHOD]: 'POST',
+    [constants.HTTP2_HEADER_PATH]: `/${INFERENCE_SERVICE_NAME}/ModelInfer`,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    ...(key ? { authorization: `Bearer ${key}` } : {}),
+  };
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const stream = session.request(headers);
+      let status: string | undefined;
+      stream.on('trailers', (trailers) => (status = String(trailers['grpc-status'])));
+      stream.on('response', (h) => {
+        if (h['grpc-status'] !== undefined) status = String(h['grpc-status']); // trailers-only
+      });
+      stream.on('data', () => undefined);
+      stream.on('end', () =>
+        status === '0' ? resolve() : reject(new Error(`grpc-status ${status}`)),
+      );
+      stream.on('error', reject);
+      stream.end(frame);
+    });
+}
+
 async function main() {
-  const call = protocol === 'grpc' ? grpcCaller() : restCaller();
+  const call =
+    protocol === 'grpc' ? grpcCaller() : protocol === 'grpc-lean' ? leanGrpcCaller() : restCaller();
   const latencies: number[] = [];
   let errors = 0;
   let measuring = false;
