@@ -4,7 +4,6 @@ import { createHttpApp, localUrl, type RunningService } from '@keelson/service-k
 import type { Logger } from '@keelson/tracing';
 import { presentedKey } from './auth/api-key-authorizer';
 import { Overloaded } from './routing/failures';
-import { gatewayMetrics } from './telemetry/gateway-metrics';
 import type { GatewayConfig } from './config';
 import { GatewayModule } from './gateway.module';
 import type { RequestHandling } from './request-handling.startup';
@@ -58,8 +57,9 @@ export async function startHttpServer(
             admit: (path) => {
               const model = inferredModel(path);
               if (model === undefined || !serving.pool.atCapacity(model)) return;
-              gatewayMetrics.failed(model, '', 'UNAVAILABLE', 0); // a served model: bounded labels
-              throw new Overloaded();
+              const refused = new Overloaded();
+              handler.refusedAtDoor(model, refused);
+              throw refused;
             },
           },
           fastify,

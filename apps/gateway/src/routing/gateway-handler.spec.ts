@@ -1,6 +1,7 @@
 import { NodePool, type NodeRecord } from '../pool/node-pool';
 import type { CallLimits, NodeTransport } from '../transport/node-transport';
 import { Dispatcher } from './dispatcher';
+import { Overloaded } from './failures';
 import { GatewayHandler } from './gateway-handler';
 import { hedgeDelayFor } from './hedge-delay';
 import { ModelVersions } from './model-versions';
@@ -96,5 +97,20 @@ describe('GatewayHandler', () => {
     expect(handler.modelReady('churn', '2')).toBe(false);
     pool.setRouting('a', { state: 'ejected', weight: 0 });
     expect(handler.serverReady()).toBe(false);
+  });
+
+  it('counts a request refused at the door like any failed one, for the heartbeat and SLOs', async () => {
+    const { handler, infer } = gateway([['a', [m(1)]]]);
+    await infer('churn');
+    handler.refusedAtDoor('churn', new Overloaded());
+    handler.refusedAtDoor('made-up', new Overloaded());
+    expect({ requests: handler.requests, errors: handler.errors }).toEqual({
+      requests: 3,
+      errors: 2,
+    });
+    expect(handler.latency.percentiles(Date.now()).count).toBe(3);
+    const traffic = Object.fromEntries(handler.traffic.snapshot().map((t) => [t.model, t]));
+    expect(traffic.churn).toMatchObject({ requests: 2, serverErrors: 1, clientErrors: 0 });
+    expect(Object.keys(traffic).sort()).toEqual(['_unknown', 'churn']);
   });
 });

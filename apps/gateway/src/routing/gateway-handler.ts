@@ -109,6 +109,20 @@ export class GatewayHandler implements InferenceHandler {
   }
 
   /**
+   * A request for `model` refused at the door, before its body was read (no node has room for
+   * it): counted as any failed request, in the heartbeat's totals and its model's traffic too, so
+   * SLOs computed from heartbeats see what clients saw.
+   */
+  refusedAtDoor(model: string, error: InferenceError): void {
+    const label = this.label(model);
+    this.requests++;
+    this.errors++;
+    this.latency.record(0, Date.now());
+    this.traffic.record(label, isClientMistake(error.code) ? 'client_error' : 'server_error', 0);
+    gatewayMetrics.failed(label, '', error.code, 0);
+  }
+
+  /**
    * Where a request goes. Without a version: the canary (by weight) or production, as the `models`
    * bucket says, provided some node has it warm; otherwise whatever version the nodes serve as
    * production (a rollout under way, or a model the bucket does not name).
