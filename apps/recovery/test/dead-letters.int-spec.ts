@@ -66,6 +66,7 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
       pattern: string;
       counts: Record<string, number>;
       replay: { status: string };
+      traces?: string[];
     }>;
   const groupOf = async (pattern: string) =>
     (await groups()).find((g) => g.stream === stream.name && g.pattern.includes(pattern));
@@ -110,8 +111,18 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
         `order ${e.data.n} refers to customer c-${e.data.n * 7} that does not exist`,
       );
     });
+    const traceIds = Array.from(
+      { length: 10 },
+      (_, n) => `${String(n).padStart(2, '0')}${'d'.repeat(30)}`,
+    );
     const sent = await Promise.all(
-      Array.from({ length: 10 }, (_, n) => publisher.publish(Order, { n }, { subject: 'orders' })),
+      traceIds.map((traceId, n) =>
+        publisher.publish(
+          Order,
+          { n },
+          { subject: 'orders', headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } },
+        ),
+      ),
     );
     const group = await waitFor('one group of ten', async () => {
       const g = await groupOf('refers to customer');
@@ -123,6 +134,9 @@ describe('dead letters: captured, grouped, replayed (real NATS and FerretDB)', (
       counts: { pending: 10 },
     });
     expect(group.pattern).toBe('order <n> refers to customer c-<n> that does not exist');
+    // The group keeps the traces of its latest three failures: the operator's way into Jaeger.
+    expect(new Set(group.traces)).toHaveProperty('size', 3);
+    for (const id of group.traces!) expect(traceIds).toContain(id);
     // Each one stored is counted once, and the groups' counts are exported as they stand.
     const storedByApi = (await groups())
       .filter((g) => g.stream === stream.name)

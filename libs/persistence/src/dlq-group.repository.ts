@@ -19,8 +19,13 @@ export interface DlqGroup {
   lastSeen: Date;
   /** Automatic replay's state: waiting for the service, probing, replaying, or parked entries. */
   replay: { status: 'idle' | 'waiting' | 'probing' | 'replaying'; taskId?: string; note?: string };
+  /** The trace ids of its latest failures, newest first (at most DLQ_GROUP_TRACES). */
+  traces?: string[];
   updatedAt: Date;
 }
+
+/** How many of a group's latest failed traces it keeps (an operator's way into Jaeger). */
+export const DLQ_GROUP_TRACES = 3;
 
 const schema = new Schema<DlqGroup>(
   {
@@ -36,6 +41,7 @@ const schema = new Schema<DlqGroup>(
     firstSeen: Date,
     lastSeen: Date,
     replay: Schema.Types.Mixed,
+    traces: [String],
     updatedAt: Date,
   },
   { collection: 'dlq_groups', versionKey: false, minimize: false },

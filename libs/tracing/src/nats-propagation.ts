@@ -97,6 +97,14 @@ export function withConsumerSpan<T>(
   return context.with(trace.setSpan(parent, span), () => recordedSpan(span, handle));
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The trace id of a W3C `traceparent` header value (an all-zero id is no trace). */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const id = traceparent && TRACEPARENT.exec(traceparent.trim())?.[1];
+  return id && !/^0+$/.test(id) ? id : undefined;
+}
+
 /** The active trace id, or undefined outside a span; for logs and stored records. */
 export function currentTraceId(): string | undefined {
   const ctx = trace.getActiveSpan()?.spanContext();

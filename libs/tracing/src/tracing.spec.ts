@@ -11,6 +11,7 @@ import { activeContext, withBatchSpan, type TraceContext } from './work-spans';
 import { createLogger } from './logger';
 import {
   currentTraceId,
+  traceIdOf,
   withConsumerSpan,
   withProducerSpan,
   type HeaderCarrier,
@@ -150,6 +151,17 @@ describe('a batch span for several messages', () => {
     expect(batch.parentSpanContext?.spanId).toBe(first.spanContext().spanId);
     expect(batch.links).toEqual([]);
     expect(batch.status).toEqual({ code: 2, message: 'down' });
+  });
+});
+
+describe('traceIdOf', () => {
+  it('reads the trace id of a traceparent and refuses the invalid and the all-zero one', () => {
+    expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    );
+    expect(traceIdOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(traceIdOf('nope')).toBeUndefined();
+    expect(traceIdOf(undefined)).toBeUndefined();
   });
 });
 

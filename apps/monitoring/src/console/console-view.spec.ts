@@ -1,5 +1,5 @@
 import type { ModelPointersValue, NodeRegistration, RoutingValue } from '@keelson/schemas';
-import { dlqView, modelRows, poolRows, traceIdOf, type HealthFacts } from './console-view';
+import { dlqView, modelRows, poolRows, type HealthFacts } from './console-view';
 import { passOn } from './recovery-client';
 
 const registration = (nodeId: string, models = [{ name: 'credit', version: 2, ready: true }]) =>
@@ -152,7 +152,12 @@ describe('modelRows', () => {
 });
 
 describe('dlqView', () => {
-  const group = (id: string, counts: Record<string, number>, lastSeen: string) => ({
+  const group = (
+    id: string,
+    counts: Record<string, number>,
+    lastSeen: string,
+    traces?: string[],
+  ) => ({
     _id: id,
     stream: 'INGEST',
     consumer: 'ingestion',
@@ -162,14 +167,18 @@ describe('dlqView', () => {
     counts,
     lastSeen,
     replay: { status: 'idle' },
+    ...(traces && { traces }),
   });
-  const trace = (n: number) => `00-${String(n).padStart(32, 'a')}-00f067aa0ba902b7-01`;
 
   it('counts what a replay would send, links the running task and the latest traces', () => {
     const view = dlqView(
       [
         group('old', { pending: 2, resolved: 5 }, '2026-01-01T00:00:00.000Z'),
-        group('new', { pending: 1, parked: 2, replayed: 4 }, '2026-01-02T00:00:00.000Z'),
+        group('new', { pending: 1, parked: 2, replayed: 4 }, '2026-01-02T00:00:00.000Z', [
+          '1'.padStart(32, 'a'),
+          '<script>',
+          '2'.padStart(32, 'a'),
+        ]),
       ],
       [
         {
@@ -182,13 +191,6 @@ describe('dlqView', () => {
           selection: { groupId: 'old' },
           createdAt: '2026-01-02T00:00:00.000Z',
         },
-      ],
-      [
-        { groupId: 'new', headers: { traceparent: [trace(1)] } },
-        { groupId: 'new', headers: { 'x-keelson-original-traceparent': [trace(2)] } },
-        { groupId: 'new', headers: { traceparent: [trace(1)] } },
-        { groupId: 'new', headers: {} },
-        { groupId: 'old', headers: { traceparent: ['garbage'] } },
       ],
     );
     expect(view.groups.map((g) => [g.id, g.replayable, g.runningTask, g.traces.length])).toEqual([
@@ -217,20 +219,8 @@ describe('dlqView', () => {
           finishedAt: '2026-01-01T00:00:01.000Z',
         },
       ],
-      [],
     );
     expect(tasks[0]).toMatchObject({ target: 'INGEST', progress: 1 });
-  });
-});
-
-describe('traceIdOf', () => {
-  it('reads the trace id of a traceparent and refuses the invalid and the all-zero one', () => {
-    expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(
-      '4bf92f3577b34da6a3ce929d0e0e4736',
-    );
-    expect(traceIdOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
-    expect(traceIdOf('nope')).toBeUndefined();
-    expect(traceIdOf(undefined)).toBeUndefined();
   });
 });
 

@@ -192,6 +192,8 @@ export interface RecoveryGroup {
   counts: Record<string, number>;
   lastSeen: string;
   replay: { status: string; taskId?: string };
+  /** The trace ids of its latest failures, newest first. */
+  traces?: string[];
 }
 export interface RecoveryTask {
   _id: string;
@@ -205,34 +207,15 @@ export interface RecoveryTask {
   finishedAt?: string;
   error?: string;
 }
-export interface RecoveryEntry {
-  groupId: string;
-  headers?: Record<string, string[]>;
-}
-
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
-/** The trace id of a W3C `traceparent` (an all-zero id is no trace). */
-export function traceIdOf(traceparent: string | undefined): string | undefined {
-  const id = traceparent && TRACEPARENT.exec(traceparent.trim())?.[1];
-  return id && !/^0+$/.test(id) ? id : undefined;
-}
 
 /** Entries a replay may still send by default (recovery replays pending and parked ones). */
 const REPLAYABLE = ['pending', 'parked'];
 
-/** Groups with what can be replayed and their recent traces; tasks with their progress. */
-export function dlqView(groups: RecoveryGroup[], tasks: RecoveryTask[], entries: RecoveryEntry[]) {
-  const traces = new Map<string, string[]>();
-  for (const e of entries) {
-    // The failed attempt's trace: a replayed entry keeps it as the original traceparent.
-    const h = e.headers ?? {};
-    const id = traceIdOf(h['x-keelson-original-traceparent']?.[0] ?? h.traceparent?.[0]);
-    if (!id) continue;
-    const list = traces.get(e.groupId) ?? [];
-    if (list.length < 3 && !list.includes(id)) list.push(id);
-    traces.set(e.groupId, list);
-  }
+/**
+ * Groups with what can be replayed and the traces of their latest failures (recovery keeps them
+ * with each group, so a busy group never hides another's); tasks with their progress.
+ */
+export function dlqView(groups: RecoveryGroup[], tasks: RecoveryTask[]) {
   const running = new Map(
     tasks
       .filter((t) => t.state === 'running' && t.selection.groupId)
@@ -256,7 +239,7 @@ export function dlqView(groups: RecoveryGroup[], tasks: RecoveryTask[], entries:
           running.get(g._id) ??
           (g.replay.status === 'replaying' ? g.replay.taskId : undefined) ??
           null,
-        traces: traces.get(g._id) ?? [],
+        traces: (g.traces ?? []).filter((id) => /^[0-9a-f]{32}$/.test(id)),
       })),
     tasks: tasks.map((t) => ({
       id: t._id,

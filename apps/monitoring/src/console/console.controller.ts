@@ -14,7 +14,6 @@ import {
   dlqView,
   modelRows,
   poolRows,
-  type RecoveryEntry,
   type RecoveryGroup,
   type RecoveryTask,
 } from './console-view';
@@ -91,7 +90,7 @@ export class ConsoleController {
     };
   }
 
-  /** Recovery's dead-letter groups, replay tasks and recent traces, read with the caller's key. */
+  /** Recovery's dead-letter groups (with their latest traces) and replay tasks, with the caller's key. */
   @Get('v1/console/dlq')
   @RequireScope('dlq:read')
   async dlq(
@@ -99,14 +98,13 @@ export class ConsoleController {
     @Headers('x-api-key') apiKey?: string,
   ) {
     const auth = forwardedKey(authorization, apiKey);
-    const [groups, tasks, entries] = await Promise.all([
+    const [groups, tasks] = await Promise.all([
       this.recovery.read<{ groups: RecoveryGroup[] }>('/v1/dlq/groups', auth),
       this.recovery.read<{ replays: RecoveryTask[] }>('/v1/dlq/replays', auth),
-      this.recovery.read<{ entries: RecoveryEntry[] }>('/v1/dlq/entries?limit=200', auth),
     ]);
     return {
       generatedAt: new Date().toISOString(),
-      ...dlqView(groups.groups, tasks.replays, entries.entries),
+      ...dlqView(groups.groups, tasks.replays),
     };
   }
 

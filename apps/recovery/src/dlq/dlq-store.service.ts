@@ -4,12 +4,14 @@ import { dlqGroupId, errorFingerprint } from '@keelson/healing';
 import {
   DEAD_LETTER_STATES,
   DeadLetterRepository,
+  DLQ_GROUP_TRACES,
   DlqGroupRepository,
   type DeadLetterEntry,
   type DeadLetterState,
   type DlqGroup,
 } from '@keelson/persistence';
 import type { CloudEvent, DeadLettered, EventData } from '@keelson/schemas';
+import { traceIdOf } from '@keelson/tracing';
 import { RecoveryAlerts } from '../alerts/recovery-alerts.service';
 import type { RecoveryConfig } from '../config';
 import { recoveryMetrics } from '../metrics/recovery-metrics';
@@ -133,6 +135,13 @@ export class DlqStore implements OnApplicationShutdown {
       group.counts.pending++;
       if (entry.failedAt < new Date(group.firstSeen)) group.firstSeen = entry.failedAt;
       if (entry.failedAt > new Date(group.lastSeen)) group.lastSeen = entry.failedAt;
+      // The failed attempt's trace: an entry stored from a replay keeps the original's.
+      const traceId = traceIdOf(d.headers[ORIGINAL_TRACEPARENT]?.[0] ?? d.headers.traceparent?.[0]);
+      if (traceId)
+        group.traces = [traceId, ...(group.traces ?? []).filter((t) => t !== traceId)].slice(
+          0,
+          DLQ_GROUP_TRACES,
+        );
       return group;
     });
   }
