@@ -1,5 +1,6 @@
 import {
   InferenceError,
+  type InferenceErrorCode,
   type InferenceHandler,
   type InferRequest,
   type InferResponse,
@@ -98,12 +99,8 @@ export class GatewayHandler implements InferenceHandler {
       gatewayMetrics.answered(model, response.version ?? version, ms / 1_000);
       return response;
     } catch (error) {
-      const ms = performance.now() - started;
-      this.errors++;
-      this.latency.record(ms, Date.now());
       const code = error instanceof InferenceError ? error.code : 'INTERNAL';
-      this.traffic.record(model, isClientMistake(code) ? 'client_error' : 'server_error', ms);
-      gatewayMetrics.failed(model, version, code, ms / 1_000);
+      this.countFailure(model, version, code, performance.now() - started);
       throw error;
     }
   }
@@ -114,12 +111,16 @@ export class GatewayHandler implements InferenceHandler {
    * SLOs computed from heartbeats see what clients saw.
    */
   refusedAtDoor(model: string, error: InferenceError): void {
-    const label = this.label(model);
     this.requests++;
+    this.countFailure(this.label(model), '', error.code, 0);
+  }
+
+  /** A failed request in every count: heartbeat totals, latency, the model's traffic, /metrics. */
+  private countFailure(model: string, version: string, code: InferenceErrorCode, ms: number): void {
     this.errors++;
-    this.latency.record(0, Date.now());
-    this.traffic.record(label, isClientMistake(error.code) ? 'client_error' : 'server_error', 0);
-    gatewayMetrics.failed(label, '', error.code, 0);
+    this.latency.record(ms, Date.now());
+    this.traffic.record(model, isClientMistake(code) ? 'client_error' : 'server_error', ms);
+    gatewayMetrics.failed(model, version, code, ms / 1_000);
   }
 
   /**
