@@ -1,6 +1,6 @@
-import { createInferenceGrpcServer, grpcServerCredentials } from '@keelson/inference';
+import { startInferenceGrpcServer } from '@keelson/inference';
 import { serverTls } from '@keelson/service-kit';
-import { grpcApiKeyInterceptor } from './auth/grpc-auth.interceptor';
+import { grpcApiKeyCheck } from './auth/grpc-api-key';
 import type { GatewayConfig } from './config';
 import type { RequestHandling } from './request-handling.startup';
 
@@ -15,18 +15,16 @@ export async function startGrpcServer(
   config: GatewayConfig,
   { handler, authorizer }: RequestHandling,
 ): Promise<RunningGrpcServer> {
-  const grpc = createInferenceGrpcServer(handler, {
-    interceptors: [grpcApiKeyInterceptor(authorizer)],
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    grpc.bindAsync(
-      `${config.http.host}:${config.http.grpcPort}`,
-      grpcServerCredentials(serverTls()), // TLS when KEELSON_TLS_CERT_FILE is set, as the REST edge
-      (error, bound) => (error ? reject(error) : resolve(bound)),
-    ),
+  const grpc = await startInferenceGrpcServer(
+    handler,
+    `${config.http.host}:${config.http.grpcPort}`,
+    {
+      authorize: grpcApiKeyCheck(authorizer),
+      tls: serverTls(), // TLS when KEELSON_TLS_CERT_FILE is set, as the REST edge
+    },
   );
   return {
-    address: `${config.http.host}:${port}`,
-    close: () => new Promise<void>((resolve) => grpc.tryShutdown(() => resolve())),
+    address: `${config.http.host}:${grpc.port}`,
+    close: () => grpc.shutdown(),
   };
 }

@@ -1,11 +1,8 @@
-import type { Server } from '@grpc/grpc-js';
 import {
-  createInferenceGrpcServer,
-  grpcAuthInterceptor,
-  grpcServerCredentials,
   inferenceRequestListener,
   metadataValue,
   NodeCredential,
+  startInferenceGrpcServer,
 } from '@keelson/inference';
 import { connectNats, EventPublisher, provision } from '@keelson/messaging';
 import { CATALOGUE } from '@keelson/schemas';
@@ -125,18 +122,15 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
   await store.start(); // every model known now is loaded and warm before the node listens
   await app.listen(config.http.port, config.http.host);
   const url = await localUrl(app);
-  const grpc: Server = createInferenceGrpcServer(handler, {
-    interceptors: [
-      grpcAuthInterceptor((metadata) => credential.check(metadataValue(metadata, 'authorization'))),
-    ],
-  });
-  const grpcPort = await new Promise<number>((resolve, reject) =>
-    grpc.bindAsync(
-      `${config.http.host}:${config.http.grpcPort}`,
-      grpcServerCredentials(serverTls()),
-      (error, port) => (error ? reject(error) : resolve(port)),
-    ),
+  const grpc = await startInferenceGrpcServer(
+    handler,
+    `${config.http.host}:${config.http.grpcPort}`,
+    {
+      authorize: (metadata) => credential.check(metadataValue(metadata, 'authorization')),
+      tls: serverTls(),
+    },
   );
+  const grpcPort = grpc.port;
   const grpcAddress = `${config.http.advertiseHost}:${grpcPort}`;
   const listening = new URL(url);
   // `https://` says both ports serve TLS (the gateway then calls the gRPC port over TLS too).
@@ -168,10 +162,7 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       draining = true;
       await telemetry.stop();
       await new Promise((resolve) => setTimeout(resolve, settleMs(options.graceMs ?? 10_000)));
-      await Promise.all([
-        new Promise<void>((resolve) => grpc.tryShutdown(() => resolve())),
-        app.close(),
-      ]);
+      await Promise.all([grpc.shutdown(), app.close()]);
       routing.stop();
       await sampler.stop();
       await store.close();

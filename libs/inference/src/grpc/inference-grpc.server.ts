@@ -1,93 +1,62 @@
-import {
-  Server,
-  ServerCredentials,
-  type ChannelOptions,
-  type ServerInterceptor,
-  type ServerUnaryCall,
-  type UntypedServiceImplementation,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import type { IncomingHttpHeaders } from 'node:http2';
+import type { MethodDefinition } from '@grpc/grpc-js';
 import { invalid, toInferenceError } from '../protocol/errors';
 import { modelInferResponseMessage, parseModelInferRequest } from '../protocol/grpc-codec';
 import type {
   ModelInferRequestMessage,
-  ModelInferResponseMessage,
   ModelMetadataMessage,
   ModelNameMessage,
   ServerMetadataMessage,
 } from '../protocol/grpc-messages';
 import { ONNX_PLATFORM, selectOutputs, type InferenceHandler } from '../protocol/inference-handler';
-import { DEFAULT_MAX_MESSAGE_BYTES, inferenceServiceDefinition } from './inference-service';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  INFERENCE_SERVICE_NAME,
+  inferenceServiceDefinition,
+  type InferenceRpc,
+} from './inference-service';
+import {
+  startUnaryGrpcServer,
+  type RunningUnaryGrpcServer,
+  type UnaryCall,
+  type UnaryMethod,
+} from './wire/unary-grpc-server';
 
 export interface InferenceGrpcServerOptions {
   /** Largest request and response accepted, in bytes (default 64 MB). */
   maxMessageBytes?: number;
-  /** Further grpc-js server options; they override the defaults above. */
-  channelOptions?: ChannelOptions;
-  /** grpc-js server interceptors, run before every call (the gateway's API-key check). */
-  interceptors?: ServerInterceptor[];
+  /**
+   * Checks the credential of every call but the health RPCs (ServerLive, ServerReady), from the
+   * call's metadata; what it throws (an InferenceError: UNAUTHENTICATED, PERMISSION_DENIED,
+   * RESOURCE_EXHAUSTED) ends the call before it reaches the handler.
+   */
+  authorize?: (metadata: IncomingHttpHeaders) => unknown;
+  /** TLS with this certificate chain and key (PEM); plain HTTP/2 without. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
-/** Plain HTTP/2, or TLS with this certificate chain and key (PEM): what a gRPC port binds with. */
-export function grpcServerCredentials(tls?: { cert: Buffer; key: Buffer }): ServerCredentials {
-  return tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false)
-    : ServerCredentials.createInsecure();
-}
-
-/** One unary RPC: the handler's failures become a gRPC status with the error's message. */
-function unary<Req, Res>(
-  run: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
-): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
-  return (call, callback) => {
-    run(call.request, call).then(
-      (response) => callback(null, response),
-      (error: unknown) => {
-        const failure = toInferenceError(error);
-        callback({ code: failure.grpcStatus, details: failure.message });
-      },
-    );
-  };
-}
+export type RunningInferenceGrpcServer = RunningUnaryGrpcServer;
 
 const modelName = (request: ModelNameMessage): string => {
   if (!request.name) throw invalid('the model name is required');
   return request.name;
 };
 
-/** The call's deadline in `Date.now()` milliseconds, when the client set one. */
-function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number | undefined {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/**
- * A grpc-js Server serving `inference.GRPCInferenceService` through `handler`; bind it with
- * {@link startInferenceGrpcServer} or `server.bindAsync`.
- */
-export function createInferenceGrpcServer(
+/** What each RPC does with its decoded request, in the handler's terms. */
+function rpcs(
   handler: InferenceHandler,
-  options: InferenceGrpcServerOptions = {},
-): Server {
-  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const server = new Server({
-    'grpc.max_receive_message_length': maxBytes,
-    'grpc.max_send_message_length': maxBytes,
-    ...options.channelOptions,
-    ...(options.interceptors && { interceptors: options.interceptors }),
-  });
-  const implementation = {
-    ServerLive: unary(async () => ({ live: await handler.serverLive() })),
-    ServerReady: unary(async () => ({ ready: await handler.serverReady() })),
-    ModelReady: unary(async (request: ModelNameMessage) => ({
+): Record<InferenceRpc, (request: never, call: UnaryCall) => Promise<unknown>> {
+  return {
+    ServerLive: async () => ({ live: await handler.serverLive() }),
+    ServerReady: async () => ({ ready: await handler.serverReady() }),
+    ModelReady: async (request: ModelNameMessage) => ({
       ready: await handler.modelReady(modelName(request), request.version || undefined),
-    })),
-    ServerMetadata: unary(async (): Promise<ServerMetadataMessage> => {
+    }),
+    ServerMetadata: async (): Promise<ServerMetadataMessage> => {
       const meta = await handler.serverMetadata();
       return { name: meta.name, version: meta.version, extensions: meta.extensions };
-    }),
-    ModelMetadata: unary(async (request: ModelNameMessage): Promise<ModelMetadataMessage> => {
+    },
+    ModelMetadata: async (request: ModelNameMessage): Promise<ModelMetadataMessage> => {
       const meta = await handler.modelMetadata(modelName(request), request.version || undefined);
       return {
         name: meta.name,
@@ -96,51 +65,58 @@ export function createInferenceGrpcServer(
         inputs: meta.inputs,
         outputs: meta.outputs,
       };
-    }),
-    ModelInfer: unary(
-      async (
-        message: ModelInferRequestMessage,
-        call: ServerUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage>,
-      ) => {
-        const { raw, ...request } = parseModelInferRequest(message);
-        const deadlineMs = deadlineOf(call);
-        const response = await handler.infer(
-          deadlineMs === undefined ? request : { ...request, deadlineMs },
-        );
-        // Echoing the id and returning just the requested outputs are the front end's duty by the
-        // spec, whatever the handler returned.
-        const outputs = selectOutputs(response.outputs, request.outputs);
-        return modelInferResponseMessage({ ...response, id: request.id, outputs }, raw);
-      },
-    ),
+    },
+    ModelInfer: async (message: ModelInferRequestMessage, { deadlineMs }: UnaryCall) => {
+      const { raw, ...request } = parseModelInferRequest(message);
+      const response = await handler.infer(
+        deadlineMs === undefined ? request : { ...request, deadlineMs },
+      );
+      // Echoing the id and returning just the requested outputs are the front end's duty by the
+      // spec, whatever the handler returned.
+      const outputs = selectOutputs(response.outputs, request.outputs);
+      return modelInferResponseMessage({ ...response, id: request.id, outputs }, raw);
+    },
   };
-  server.addService(inferenceServiceDefinition(), implementation as UntypedServiceImplementation);
-  return server;
 }
 
-export interface RunningInferenceGrpcServer {
-  server: Server;
-  /** The bound port (the real one when asked for port 0). */
-  port: number;
-  /** Stops accepting calls, lets running ones finish, then closes. */
-  shutdown(): Promise<void>;
+/** Health calls answer without a credential, as the REST health routes do (probes carry none). */
+const OPEN_RPCS: ReadonlySet<InferenceRpc> = new Set(['ServerLive', 'ServerReady']);
+
+/** `inference.GRPCInferenceService`'s methods by path, with the .proto's message codecs. */
+export function inferenceGrpcMethods(handler: InferenceHandler): Map<string, UnaryMethod> {
+  const definition = inferenceServiceDefinition();
+  const methods = new Map<string, UnaryMethod>();
+  for (const [rpc, run] of Object.entries(rpcs(handler)) as Array<
+    [InferenceRpc, (request: unknown, call: UnaryCall) => Promise<unknown>]
+  >) {
+    const codec: MethodDefinition<unknown, unknown> = definition[rpc];
+    methods.set(`/${INFERENCE_SERVICE_NAME}/${rpc}`, {
+      decode: codec.requestDeserialize,
+      encode: codec.responseSerialize,
+      run,
+      open: OPEN_RPCS.has(rpc),
+    });
+  }
+  return methods;
 }
 
-/** Creates the server and binds it, insecure, to `address` (e.g. `0.0.0.0:8201`). */
-export async function startInferenceGrpcServer(
+/**
+ * Serves `inference.GRPCInferenceService` through `handler` on `address` (e.g. `0.0.0.0:8201`,
+ * port 0 for any free one): the lean unary server (wire/unary-grpc-server.ts), since every RPC of
+ * the service is unary. A failure becomes the gRPC status of its InferenceError, with its message.
+ */
+export function startInferenceGrpcServer(
   handler: InferenceHandler,
   address: string,
   options: InferenceGrpcServerOptions = {},
 ): Promise<RunningInferenceGrpcServer> {
-  const server = createInferenceGrpcServer(handler, options);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
-  const shutdown = () =>
-    new Promise<void>((resolve, reject) =>
-      server.tryShutdown((error) => (error ? reject(error) : resolve())),
-    );
-  return { server, port, shutdown };
+  return startUnaryGrpcServer(inferenceGrpcMethods(handler), address, {
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    authorize: options.authorize,
+    tls: options.tls,
+    toStatus: (error) => {
+      const failure = toInferenceError(error);
+      return { code: failure.grpcStatus, message: failure.message };
+    },
+  });
 }
