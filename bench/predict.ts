@@ -1,8 +1,8 @@
 // `./keelson bench predict`: closed-loop load on a credit model, from a separate process, against
 // (a) onnxruntime-node in-process (the limit), (b) a minimal Fastify + onnxruntime server (the peer
-// baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of two nodes,
-// (e) a node's response cache off against on, on a workload with repeats. Concurrency 1 and 64;
-// throughput and p50/p99 latency for each. BENCH_SECONDS (5) per run.
+// baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of one node, then
+// two (REST and gRPC), (e) a node's response cache off against on, on a workload with repeats.
+// Concurrency 1 and 64; throughput, p50/p99 latency and the CPU split for each. BENCH_SECONDS (5) a run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -290,6 +290,7 @@ async function main() {
       return { http: `http://127.0.0.1:${http}`, grpc: `127.0.0.1:${grpc}`, child };
     };
     const node = await startNode(`bench-node-${uniqueId()}`);
+    const eachOwn = { BENCH_GRPC_CONNECTIONS: '64' };
     const alone = [{ name: 'node', child: node.child }];
     for (const c of [1, 64])
       record(
@@ -309,9 +310,14 @@ async function main() {
         c,
         await load('grpc-lean', node.grpc, model, c, nodeToken, {}, alone),
       );
+    // As the REST rows do, each of the 64 clients on a connection of its own.
+    record(
+      '(c) node, gRPC, lean, 64 conns',
+      64,
+      await load('grpc-lean', node.grpc, model, 64, nodeToken, eachOwn, alone),
+    );
 
     if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
-      const second = await startNode(`bench-node-${uniqueId()}`);
       const connection = await connectMongo({ url: `${mongoBase}/bench_predict` });
       const { key } = await new ApiKeyRepository(connection).create({
         name: 'bench',
@@ -326,17 +332,48 @@ async function main() {
         GATEWAY_HTTP_PORT: String(http),
         GATEWAY_GRPC_PORT: String(grpc),
       });
-      await waitForOk(`http://127.0.0.1:${http}/v2/health/ready`);
+      const gatewayUrl = `http://127.0.0.1:${http}`;
+      const routable = (count: number) =>
+        waitFor(
+          `the gateway routing to ${count} node(s)`,
+          () =>
+            fetch(`${gatewayUrl}/health/ready`).then(
+              async (r) => ((await r.json()) as { routableNodes?: number }).routableNodes === count,
+              () => false,
+            ),
+          { timeoutMs: 30_000, intervalMs: 100 },
+        );
+      await routable(1);
+      const withOne = [
+        { name: 'gateway', child: gateway },
+        { name: 'nodes', child: node.child },
+      ];
+      for (const c of [1, 64])
+        record(
+          '(d) gateway + 1 node, REST',
+          c,
+          await load('rest', gatewayUrl, model, c, key, {}, withOne),
+        );
+      const second = await startNode(`bench-node-${uniqueId()}`);
+      await routable(2);
+      const withTwo = [...withOne, { name: 'nodes', child: second.child }];
       for (const c of [1, 64])
         record(
           '(d) gateway + 2 nodes, REST',
           c,
-          await load('rest', `http://127.0.0.1:${http}`, model, c, key, {}, [
-            { name: 'gateway', child: gateway },
-            { name: 'nodes', child: node.child },
-            { name: 'nodes', child: second.child },
-          ]),
+          await load('rest', gatewayUrl, model, c, key, {}, withTwo),
         );
+      for (const c of [1, 64])
+        record(
+          '(d) gateway + 2 nodes, gRPC lean',
+          c,
+          await load('grpc-lean', `127.0.0.1:${grpc}`, model, c, key, {}, withTwo),
+        );
+      record(
+        '(d) gw + 2, gRPC lean, 64 conns',
+        64,
+        await load('grpc-lean', `127.0.0.1:${grpc}`, model, 64, key, eachOwn, withTwo),
+      );
     } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
 
     // (e) the response cache: a workload where 80% of requests repeat one of 200, against the
@@ -384,8 +421,14 @@ async function main() {
   const node64 = find('(c) prediction node, REST', 64);
   const peer1 = find('(b)', 1);
   const node1 = find('(c) prediction node, REST', 1);
-  const gateway1 = find('(d)', 1);
-  const gateway64 = find('(d)', 64);
+  const gateway1 = find('(d) gateway + 1 node, REST', 1);
+  const gateway64 = find('(d) gateway + 1 node, REST', 64);
+  const gatewayTwo1 = find('(d) gateway + 2 nodes, REST', 1);
+  const gatewayTwo64 = find('(d) gateway + 2 nodes, REST', 64);
+  const gatewayGrpc1 = find('(d) gateway + 2 nodes, gRPC lean', 1);
+  const gatewayGrpc64 = find('(d) gateway + 2 nodes, gRPC lean', 64);
+  const gatewayGrpcOwn = find('(d) gw + 2, gRPC lean, 64 conns', 64);
+  const leanOwn = find('(c) node, gRPC, lean, 64 conns', 64);
   const grpc1 = find('(c) prediction node, gRPC', 1);
   const grpc64 = find('(c) prediction node, gRPC', 64);
   const lean1 = find('(c) node, gRPC, lean client', 1);
@@ -409,17 +452,25 @@ async function main() {
     );
   if (gateway64 && node64)
     process.stdout.write(
-      `gateway + 2 nodes c=64 vs one node: ${(gateway64.throughput / node64.throughput).toFixed(2)}x (target >= 0.5x: ${verdict(gateway64.throughput >= 0.5 * node64.throughput)})\n`,
+      `gateway + 1 node c=64 vs that node direct: ${(gateway64.throughput / node64.throughput).toFixed(2)}x (target >= 0.5x: ${verdict(gateway64.throughput >= 0.5 * node64.throughput)})\n`,
     );
-  for (const [c, grpc, rest, client] of [
-    [1, grpc1, node1, 'grpc-js'],
-    [64, grpc64, node64, 'grpc-js'],
-    [1, lean1, node1, 'lean'],
-    [64, lean64, node64, 'lean'],
+  if (gatewayTwo64 && gateway64)
+    process.stdout.write(
+      `gateway + 2 nodes vs + 1 node c=64: ${(gatewayTwo64.throughput / gateway64.throughput).toFixed(2)}x (target >= 1x: ${verdict(gatewayTwo64.throughput >= gateway64.throughput)})\n`,
+    );
+  for (const [label, c, grpc, rest] of [
+    ['gateway + 2 nodes gRPC (lean client, one connection)', 1, gatewayGrpc1, gatewayTwo1],
+    ['gateway + 2 nodes gRPC (lean client, one connection)', 64, gatewayGrpc64, gatewayTwo64],
+    ['gateway + 2 nodes gRPC (lean, a connection per client)', 64, gatewayGrpcOwn, gatewayTwo64],
+    ['node gRPC (grpc-js client)', 1, grpc1, node1],
+    ['node gRPC (grpc-js client)', 64, grpc64, node64],
+    ['node gRPC (lean client)', 1, lean1, node1],
+    ['node gRPC (lean client)', 64, lean64, node64],
+    ['node gRPC (lean, a connection per client)', 64, leanOwn, node64],
   ] as const)
     if (grpc && rest)
       process.stdout.write(
-        `node gRPC (${client} client) vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
+        `${label} vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
       );
   process.exit(0);
 }

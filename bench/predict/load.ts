@@ -91,10 +91,17 @@ function grpcCaller(): () => Promise<void> {
   return () => client.infer(inferRequest, { raw: true }).then(() => undefined);
 }
 
-/** ModelInfer as gRPC frames on one HTTP/2 session: headers, one length-prefixed message, trailers. */
+/**
+ * ModelInfer as gRPC frames over HTTP/2: headers, one length-prefixed message, trailers. The calls
+ * share BENCH_GRPC_CONNECTIONS sessions (default 1: every call multiplexed on one connection),
+ * taken in turn.
+ */
 function leanGrpcCaller(): () => Promise<void> {
   const key = process.env.KEELSON_API_KEY;
-  const session = connect(`http://${target}`);
+  const sessions = Array.from({ length: Number(process.env.BENCH_GRPC_CONNECTIONS ?? 1) }, () =>
+    connect(`http://${target}`),
+  );
+  let turn = 0;
   const parsed = parseInferRequest(JSON.parse(body));
   const message = inferenceServiceDefinition().ModelInfer.requestSerialize(
     modelInferRequestMessage({ model, ...parsed }, true),
@@ -111,7 +118,7 @@ function leanGrpcCaller(): () => Promise<void> {
   };
   return () =>
     new Promise<void>((resolve, reject) => {
-      const stream = session.request(headers);
+      const stream = sessions[turn++ % sessions.length].request(headers);
       let status: string | undefined;
       stream.on('trailers', (trailers) => (status = String(trailers['grpc-status'])));
       stream.on('response', (h) => {
