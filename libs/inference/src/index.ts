@@ -15,5 +15,6 @@ export * from './engine/engine-errors';
 // The engine (worker threads running onnxruntime-node) is `@keelson/inference/engine`: the gateway
 // and recovery speak the protocol without loading it, and their bundles leave onnxruntime out.
 export { LatencyWindow, type LatencyPercentiles } from './engine/latency-window';
-export { metadataValue } from './grpc/wire/grpc-wire';
+export { GrpcStatusError, metadataValue } from './grpc/wire/grpc-wire';
+export * from './grpc/wire/unary-grpc-client';
 export * from './auth/node-credential';
