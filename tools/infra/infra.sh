@@ -156,5 +156,11 @@ case "${1:-}" in
     up_ferretdb; up_jaeger ;;
   down) stop jaeger; stop ferretdb; stop nats; stop nats-test; for n in 1 2 3; do stop "nats-c$n"; done ;;
   status) status ;;
-  *) echo "usage: infra.sh up [--cluster]|down|status" >&2; exit 2 ;;
+  # The servers of this checkout running now, by name (what `stop-new` compares against).
+  running) for f in "$state"/run/*.pid; do n=$(basename "$f" .pid); pid_alive "$n" && echo "$n"; done; true ;;
+  # Stops every server of this checkout that is not in the list given (those running before).
+  stop-new) for f in "$state"/run/*.pid; do
+      n=$(basename "$f" .pid); case " ${*:2} " in *" $n "*) ;; *) pid_alive "$n" && stop "$n" ;; esac
+    done; true ;;
+  *) echo "usage: infra.sh up [--cluster]|down|status|running|stop-new [names running before]" >&2; exit 2 ;;
 esac
