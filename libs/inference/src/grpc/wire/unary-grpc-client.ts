@@ -8,6 +8,7 @@ import {
   connect,
   constants,
   type ClientHttp2Session,
+  type ClientHttp2Stream,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from 'node:http2';
@@ -63,14 +64,21 @@ export class UnaryGrpcClient {
       if (remaining <= 0) {
         return reject(new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }
-      const stream = this.connection().request({
-        [constants.HTTP2_HEADER_METHOD]: 'POST',
-        [constants.HTTP2_HEADER_PATH]: path,
-        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        te: 'trailers',
-        'grpc-timeout': `${remaining}m`,
-        ...options.headers,
-      });
+      let stream: ClientHttp2Stream;
+      try {
+        stream = this.connection().request({
+          [constants.HTTP2_HEADER_METHOD]: 'POST',
+          [constants.HTTP2_HEADER_PATH]: path,
+          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${remaining}m`,
+          ...options.headers,
+        });
+      } catch (error) {
+        // A session closing under the call (GOAWAY, a broken socket) refuses new streams at once.
+        this.session = undefined;
+        return reject(new GrpcStatusError(status.UNAVAILABLE, (error as Error).message));
+      }
       const reader = new MessageReader(this.maxMessageBytes);
       let settled = false;
       let code: status | undefined;

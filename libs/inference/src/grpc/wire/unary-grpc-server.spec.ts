@@ -1,4 +1,5 @@
 import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
+import { connect as connectTcp } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { frameMessage, GrpcStatusError } from './grpc-wire';
@@ -242,6 +243,17 @@ describe('the unary gRPC server, driven by a raw HTTP/2 client', () => {
     });
     expect([after.grpcStatus, answerOf(after)]).toEqual([0, 'STILL HERE']);
     expect(calls.at(-1)?.metadata['x-trace']).toBe('abc');
+  });
+
+  it('shrugs off a client that does not speak HTTP/2, and keeps serving', async () => {
+    const socket = connectTcp(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.resume(); // read what the server sends (its SETTINGS and GOAWAY) so its close arrives
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.end('POST /test.Echo/Shout HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n');
+    await closed; // the server drops the connection: it is not HTTP/2
+    const after = await call(session, '/test.Echo/Shout', text('fine'), authorized);
+    expect([after.grpcStatus, answerOf(after)]).toEqual([0, 'FINE']);
   });
 
   it('lets a running call finish on shutdown, then stops taking connections', async () => {

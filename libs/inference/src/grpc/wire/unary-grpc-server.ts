@@ -103,11 +103,13 @@ class UnaryExchange {
   /** Ends the call with a failure unless it has ended already (trailers only: nothing sent yet). */
   fail(code: status, message: string): void {
     if (this.finish()) return;
-    this.stream.respond(
-      { ...RESPONSE_HEADERS, 'grpc-status': code, 'grpc-message': encodeGrpcMessage(message) },
-      { endStream: true },
-    );
-    this.stream.resume(); // whatever the client still sends is read and dropped
+    this.send(() => {
+      this.stream.respond(
+        { ...RESPONSE_HEADERS, 'grpc-status': code, 'grpc-message': encodeGrpcMessage(message) },
+        { endStream: true },
+      );
+      this.stream.resume(); // whatever the client still sends is read and dropped
+    });
   }
 
   failWith(error: unknown): void {
@@ -124,9 +126,25 @@ class UnaryExchange {
       );
     }
     if (this.finish()) return;
-    this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers(OK_TRAILERS));
-    this.stream.end(frameMessage(payload));
+    this.send(() => {
+      this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+      this.stream.once('wantTrailers', () =>
+        this.send(() => this.stream.sendTrailers(OK_TRAILERS)),
+      );
+      this.stream.end(frameMessage(payload));
+    });
+  }
+
+  /**
+   * Writes on the stream. A client can reset it between the check and the write, and Node then
+   * throws (ERR_HTTP2_INVALID_STREAM): the call is over for that client, and the server goes on.
+   */
+  private send(write: () => void): void {
+    try {
+      write();
+    } catch {
+      if (!this.stream.destroyed) this.stream.destroy();
+    }
   }
 
   /** The call fails with DEADLINE_EXCEEDED when its answer is not ready in `ms`. */
@@ -255,7 +273,13 @@ export async function startUnaryGrpcServer(
     session.on('error', () => undefined); // a broken connection ends its streams with 'close'
     session.once('close', () => sessions.delete(session));
   });
-  server.on('stream', (stream, headers) => handleStream(methods, options, stream, headers));
+  server.on('stream', (stream, headers) => {
+    try {
+      handleStream(methods, options, stream, headers);
+    } catch {
+      stream.destroy(); // a stream the client reset before its first answer: nothing to tell it
+    }
+  });
   const { host, port } = splitAddress(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
