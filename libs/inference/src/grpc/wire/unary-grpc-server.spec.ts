@@ -161,6 +161,19 @@ describe('the unary gRPC server, driven by a raw HTTP/2 client', () => {
     ]);
   });
 
+  it('refuses a compressed message that inflates past the limit (inflating no further)', async () => {
+    const small = frameMessage(gzipSync(Buffer.alloc(4096, 97))); // 4 KB inflated, 40 B sent
+    small[0] = 1;
+    const inflated = await call(session, '/test.Echo/Shout', small, {
+      ...authorized,
+      'grpc-encoding': 'gzip',
+    });
+    expect([inflated.grpcStatus, inflated.grpcMessage]).toEqual([
+      status.RESOURCE_EXHAUSTED,
+      'Received message that decompresses to a size larger than 1024',
+    ]);
+  });
+
   it('fails a unary call with no message or two of them', async () => {
     const none = await call(session, '/test.Echo/Shout', Buffer.alloc(0), authorized);
     expect(none.grpcStatus).toBe(status.UNIMPLEMENTED);

@@ -19,7 +19,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
+import { gunzip, inflate, type ZlibOptions } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import {
   encodeGrpcMessage,
@@ -71,7 +71,7 @@ const RESPONSE_HEADERS: OutgoingHttpHeaders = {
   'grpc-encoding': 'identity',
 };
 const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': status.OK, 'grpc-message': 'OK' };
-const decompressors: Record<string, (bytes: Buffer) => Promise<Buffer>> = {
+const decompressors: Record<string, (bytes: Buffer, options: ZlibOptions) => Promise<Buffer>> = {
   gzip: promisify(gunzip),
   deflate: promisify(inflate),
 };
@@ -170,16 +170,16 @@ async function unpack(message: WireMessage, encoding: string, maxBytes: number):
       `Received message compressed with unsupported encoding "${encoding}"`,
     );
   }
-  const bytes = await decompress(message.payload).catch(() => {
+  // Inflated no further than the limit: a small message must not expand into gigabytes first.
+  return decompress(message.payload, { maxOutputLength: maxBytes }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new GrpcStatusError(
+        status.RESOURCE_EXHAUSTED,
+        `Received message that decompresses to a size larger than ${maxBytes}`,
+      );
+    }
     throw new GrpcStatusError(status.INTERNAL, 'Failed to decompress message');
   });
-  if (bytes.length > maxBytes) {
-    throw new GrpcStatusError(
-      status.RESOURCE_EXHAUSTED,
-      `Received message that decompresses to a size larger than ${maxBytes}`,
-    );
-  }
-  return bytes;
 }
 
 function handleStream(
