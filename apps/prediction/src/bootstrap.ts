@@ -130,8 +130,7 @@ export async function startPrediction(config: PredictionConfig): Promise<Running
       tls: serverTls(),
     },
   );
-  const grpcPort = grpc.port;
-  const grpcAddress = `${config.http.advertiseHost}:${grpcPort}`;
+  const grpcAddress = `${config.http.advertiseHost}:${grpc.port}`;
   const listening = new URL(url);
   // `https://` says both ports serve TLS (the gateway then calls the gRPC port over TLS too).
   const httpAddress = `${listening.protocol}//${config.http.advertiseHost}:${listening.port}`;

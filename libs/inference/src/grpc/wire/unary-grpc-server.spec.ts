@@ -1,6 +1,6 @@
 import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as connectTcp } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { frameMessage, GrpcStatusError } from './grpc-wire';
 import {
@@ -143,18 +143,19 @@ describe('the unary gRPC server, driven by a raw HTTP/2 client', () => {
     expect([seen.httpStatus, seen.grpcStatus]).toEqual([415, undefined]);
   });
 
+  /** One message with its compressed flag set, sent with `grpc-encoding: <encoding>`. */
+  const sendCompressed = (bytes: Buffer, encoding: string) => {
+    const frame = frameMessage(bytes);
+    frame[0] = 1;
+    return call(session, '/test.Echo/Shout', frame, { ...authorized, 'grpc-encoding': encoding });
+  };
+
   it('reads gzip and deflate messages, and refuses an encoding it does not know', async () => {
-    const packed = frameMessage(gzipSync('zipped'));
-    packed[0] = 1;
-    const gzip = await call(session, '/test.Echo/Shout', packed, {
-      ...authorized,
-      'grpc-encoding': 'gzip',
-    });
+    const gzip = await sendCompressed(gzipSync('zipped'), 'gzip');
     expect([gzip.grpcStatus, answerOf(gzip)]).toEqual([0, 'ZIPPED']);
-    const snappy = await call(session, '/test.Echo/Shout', packed, {
-      ...authorized,
-      'grpc-encoding': 'snappy',
-    });
+    const deflate = await sendCompressed(deflateSync('deflated'), 'deflate');
+    expect([deflate.grpcStatus, answerOf(deflate)]).toEqual([0, 'DEFLATED']);
+    const snappy = await sendCompressed(gzipSync('zipped'), 'snappy');
     expect([snappy.grpcStatus, snappy.grpcMessage]).toEqual([
       status.UNIMPLEMENTED,
       'Received message compressed with unsupported encoding "snappy"',
@@ -162,12 +163,8 @@ describe('the unary gRPC server, driven by a raw HTTP/2 client', () => {
   });
 
   it('refuses a compressed message that inflates past the limit (inflating no further)', async () => {
-    const small = frameMessage(gzipSync(Buffer.alloc(4096, 97))); // 4 KB inflated, 40 B sent
-    small[0] = 1;
-    const inflated = await call(session, '/test.Echo/Shout', small, {
-      ...authorized,
-      'grpc-encoding': 'gzip',
-    });
+    // 4 KB once inflated, about 40 bytes sent.
+    const inflated = await sendCompressed(gzipSync(Buffer.alloc(4096, 97)), 'gzip');
     expect([inflated.grpcStatus, inflated.grpcMessage]).toEqual([
       status.RESOURCE_EXHAUSTED,
       'Received message that decompresses to a size larger than 1024',
