@@ -113,9 +113,11 @@ export class DlqStore implements OnApplicationShutdown {
       replays: 0,
       returns: 0,
     };
-    if (!(await this.entries.insert(entry))) return; // stored before: a redelivery
-    recoveryMetrics.stored(d.stream, d.consumer);
-    await this.change(groupId, (g) => {
+    // Stored in the group's write queue, so no recount falls between storing and counting it.
+    let stored = false;
+    await this.change(groupId, async (g) => {
+      stored = await this.entries.insert(entry);
+      if (!stored) return undefined; // stored before: a redelivery
       const group = g ?? {
         _id: groupId,
         stream: d.stream,
@@ -144,16 +146,22 @@ export class DlqStore implements OnApplicationShutdown {
         );
       return group;
     });
+    if (stored) recoveryMetrics.stored(d.stream, d.consumer);
   }
 
-  /** Recounts a group's entries by state (after replays moved many of them). */
+  /**
+   * Recounts a group's entries by state (after replays moved many of them). The counting runs in
+   * the group's write queue: run beside it, a recount begun before an entry moved could finish
+   * after the recount that follows the move and write the older counts over it.
+   */
   async recount(groupId: string): Promise<void> {
-    const counts = emptyCounts();
-    for (const state of DEAD_LETTER_STATES)
-      counts[state] = await this.entries.count({ groupId, state });
-    await this.change(groupId, (g) =>
-      g ? { ...g, counts, count: Object.values(counts).reduce((a, b) => a + b, 0) } : g,
-    );
+    await this.change(groupId, async (g) => {
+      if (!g) return g;
+      const counts = emptyCounts();
+      for (const state of DEAD_LETTER_STATES)
+        counts[state] = await this.entries.count({ groupId, state });
+      return { ...g, counts, count: Object.values(counts).reduce((a, b) => a + b, 0) };
+    });
   }
 
   async setReplay(groupId: string, replay: DlqGroup['replay']): Promise<void> {
@@ -214,9 +222,12 @@ export class DlqStore implements OnApplicationShutdown {
   }
 
   /** Changes a group, one change at a time per group, and writes it whole. */
-  private change(groupId: string, apply: (g: DlqGroup | undefined) => DlqGroup | undefined) {
+  private change(
+    groupId: string,
+    apply: (g: DlqGroup | undefined) => DlqGroup | undefined | Promise<DlqGroup | undefined>,
+  ) {
     const next = (this.writes.get(groupId) ?? Promise.resolve()).then(async () => {
-      const changed = apply(structuredClone(this.groups.get(groupId)));
+      const changed = await apply(structuredClone(this.groups.get(groupId)));
       if (!changed) return;
       changed.updatedAt = new Date();
       this.groups.set(groupId, changed);
