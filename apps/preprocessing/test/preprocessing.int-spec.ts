@@ -8,7 +8,6 @@ import {
   FeatureRowRepository,
   FeatureStatsRepository,
   TransformRepository,
-  type FeatureRowBatchDoc,
 } from '@keelson/persistence';
 import {
   RecordsValidated,
@@ -181,10 +180,7 @@ describe('preprocessing (real NATS, real database)', () => {
     expect(first.featureNames).not.toContain('id');
 
     // Every stored row is exactly the transform of its record under the version it names.
-    const stored = await connection
-      .collection<FeatureRowBatchDoc>('feature_row_batches')
-      .find({ dataset })
-      .toArray();
+    const stored = await new FeatureRowRepository(connection).findByDataset(dataset);
     expect(stored).toHaveLength(40);
     const specs = new Map<number, TransformSpec>();
     for (const batch of stored) {
