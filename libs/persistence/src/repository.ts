@@ -31,9 +31,23 @@ export abstract class Repository<T> {
    * Creates the declared indexes. Called at start-up by the owning service (autoIndex is off
    * outside development); idempotent. Index options that changed are reported, not rebuilt, so a
    * deploy never drops an index under load.
+   *
+   * On FerretDB only the unique ones: its SQLite backend reads no secondary index (every query
+   * but one by `_id` is a scan), yet evaluates each index's expression on every write, which
+   * parses the stored document once more per index. A unique index still refuses duplicates, so
+   * it stays. Indexes an earlier version created are left as they are.
    */
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    if (!(await isFerretDb(this.model.db))) {
+      await this.model.createIndexes();
+      return;
+    }
+    for (const [fields, options] of this.model.schema.indexes())
+      if (options?.unique)
+        await this.model.collection.createIndex(fields as Record<string, 1 | -1>, {
+          ...(options as object),
+          unique: true,
+        });
   }
 }
 

@@ -5,6 +5,7 @@ import { ApiKeyRepository } from '../src/api-key.repository';
 import { connectMongo } from '../src/connection';
 import { DatasetRepository } from '../src/dataset.repository';
 import { FeatureStatsRepository } from '../src/feature-stats.repository';
+import { ProcessedEventRepository } from '../src/processed-event.repository';
 import { RawRecordRepository, rawRecordId } from '../src/raw-record.repository';
 import { TransformRepository } from '../src/transform.repository';
 
@@ -38,6 +39,28 @@ describe('repositories on FerretDB', () => {
       duplicateIds: new Set([rawRecordId(dataset, 'a'), rawRecordId(dataset, 'b')]),
     });
     expect(await records.countFor(dataset)).toBe(4);
+  });
+
+  it('creates on FerretDB only the indexes that refuse duplicates, which it still enforces', async () => {
+    const own = await connectMongo({
+      url: testInfra.mongoUrl.replace(/[^/]*$/, `ix_${uniqueId()}`),
+    });
+    try {
+      const records = new RawRecordRepository(own);
+      const processed = new ProcessedEventRepository(own);
+      await records.ensureIndexes();
+      await processed.ensureIndexes();
+      const names = async (collection: string) =>
+        (await own.collection(collection).indexes()).map((i) => i.name).sort();
+      // records' look-up indexes would only be kept up on every write: FerretDB reads none.
+      expect(await names('records')).toEqual(['_id_']);
+      expect(await names('processed_events')).toEqual(['_id_', 'consumer_1_eventId_1']);
+      expect(await processed.markProcessed('c', 'e1')).toBe(true);
+      expect(await processed.markProcessed('c', 'e1')).toBe(false);
+    } finally {
+      await own.dropDatabase();
+      await own.close();
+    }
   });
 
   it('never reports a batch as stored when the database went away mid-write', async () => {
