@@ -34,3 +34,24 @@ describe('GATEWAY_HEDGE_AFTER', () => {
     expect(() => hedgeAfter('500ms', '400ms')).toThrow(/shorter than GATEWAY_ATTEMPT_TIMEOUT/);
   });
 });
+
+describe('GATEWAY_CONCURRENCY_TOLERANCE', () => {
+  const tolerance = (value?: string) =>
+    gatewayConfig.load({
+      KEELSON_NODE_TOKENS: 'a-test-node-token-0123',
+      ...(value !== undefined && { GATEWAY_CONCURRENCY_TOLERANCE: value }),
+    }).concurrency.tolerance;
+
+  it('defaults to 2 and takes a factor above 1', () => {
+    expect(tolerance()).toBe(2);
+    expect(tolerance('1.5')).toBe(1.5);
+  });
+
+  it.each(['1', '0.5', 'fast'])(
+    'refuses %s: a limit that may not see latency grow never settles',
+    (value) => {
+      expect(() => tolerance(value)).toThrow(ConfigError);
+      expect(() => tolerance(value)).toThrow(`GATEWAY_CONCURRENCY_TOLERANCE="${value}"`);
+    },
+  );
+});

@@ -120,6 +120,8 @@ const definition = defineConfig('gateway', {
     initial: env.integer('GATEWAY_CONCURRENCY_INITIAL', { default: 20, min: 1, max: 10_000 }),
     min: env.integer('GATEWAY_CONCURRENCY_MIN', { default: 2, min: 1, max: 10_000 }),
     max: env.integer('GATEWAY_CONCURRENCY_MAX', { default: 1_000, min: 1, max: 100_000 }),
+    /** How far over its no-load latency a node's median may go before its limit falls. */
+    tolerance: env.number('GATEWAY_CONCURRENCY_TOLERANCE', { default: 2, min: 1.1, max: 10 }),
   },
   rateLimit: rateLimitSettings('GATEWAY', 1_000),
   heartbeatMs: env.durationMs('GATEWAY_HEARTBEAT', { default: 1_000, min: 100 }),

@@ -56,6 +56,7 @@ export async function startServingPool(
           initial: config.concurrency.initial,
           min: config.concurrency.min,
           max: config.concurrency.max,
+          tolerance: config.concurrency.tolerance,
         },
       }),
     },
