@@ -114,10 +114,9 @@ export class DlqStore implements OnApplicationShutdown {
       returns: 0,
     };
     // Stored in the group's write queue, so no recount falls between storing and counting it.
-    let stored = false;
     await this.change(groupId, async (g) => {
-      stored = await this.entries.insert(entry);
-      if (!stored) return undefined; // stored before: a redelivery
+      if (!(await this.entries.insert(entry))) return undefined; // stored before: a redelivery
+      recoveryMetrics.stored(d.stream, d.consumer);
       const group = g ?? {
         _id: groupId,
         stream: d.stream,
@@ -146,7 +145,6 @@ export class DlqStore implements OnApplicationShutdown {
         );
       return group;
     });
-    if (stored) recoveryMetrics.stored(d.stream, d.consumer);
   }
 
   /**
