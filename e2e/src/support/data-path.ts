@@ -1,4 +1,4 @@
-import { ApiKeyRepository } from '@keelson/persistence';
+import { ApiKeyRepository, FeatureRowRepository } from '@keelson/persistence';
 import type { Connection } from 'mongoose';
 
 /** An admin key in the test's own database, generous enough never to be rate limited. */
@@ -36,10 +36,6 @@ export async function featureRows(
   connection: Connection,
   dataset: string,
 ): Promise<{ rows: number; records: number }> {
-  const batches = await connection
-    .collection<{ rows: Array<{ recordId: string }> }>('feature_row_batches')
-    .find({ dataset })
-    .toArray();
-  const ids = batches.flatMap((b) => b.rows.map((r) => r.recordId));
+  const ids = await new FeatureRowRepository(connection).recordIdsOf(dataset);
   return { rows: ids.length, records: new Set(ids).size };
 }

@@ -126,6 +126,17 @@ export class FeatureRowRepository extends Repository<StoredFeatureRowBatch> {
   }
 
   /**
+   * The record id of every feature row of a dataset, one per row (a record turned into rows twice
+   * appears twice): for checks that every record got exactly one row. Reads no features.
+   */
+  async recordIdsOf(dataset: string): Promise<string[]> {
+    const stored = await this.model
+      .find({ dataset }, { recordIds: 1, 'rows.recordId': 1 })
+      .lean<Array<Pick<StoredFeatureRowBatch, 'recordIds' | 'rows'>>>();
+    return stored.flatMap((b) => b.recordIds ?? (b.rows ?? []).map((r) => r.recordId));
+  }
+
+  /**
    * How many feature rows a dataset has, counted from the documents: a search of the dataset's
    * batches (every one of them on FerretDB), for checks and benches. Hot paths read the count the
    * feature statistics keep (`DatasetStats.records`).

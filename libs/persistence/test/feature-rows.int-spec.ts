@@ -71,6 +71,10 @@ describe('feature-row batches on FerretDB', () => {
       ['before-packing', 'empty', 'packed', 'ragged'].sort(),
     );
     expect(await repository.countFor(dataset)).toBe(50 + 2 + 0 + 1);
+    const ids = await repository.recordIdsOf(dataset);
+    expect(ids.sort()).toEqual(
+      [...Array.from({ length: 50 }, (_, r) => `r${r}`), 'a', 'b', 'x'].sort(),
+    );
   });
 
   it('refuses a packed document whose bytes do not match its rows, naming it', async () => {
