@@ -2,7 +2,8 @@
 // (a) onnxruntime-node in-process (the limit), (b) a minimal Fastify + onnxruntime server (the peer
 // baseline), (c) one prediction node over REST and gRPC, (d) the gateway in front of one node, then
 // two (REST and gRPC), (e) a node's response cache off against on, on a workload with repeats.
-// Concurrency 1 and 64; throughput, p50/p99 latency and the CPU split for each. BENCH_SECONDS (5) a run.
+// Concurrency 1 and 64; throughput, p50/p99 latency and the CPU split for each. BENCH_SECONDS (5) a run;
+// BENCH_SETUPS (e.g. `c,d`) runs only those setups, for profiling or a side-by-side of one of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ const mongoBase = (process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/keelson')
   /\/[^/]*$/,
   '',
 );
+const SETUPS = process.env.BENCH_SETUPS?.split(',').map((s) => s.trim());
+const runs = (setup: 'a' | 'b' | 'c' | 'd' | 'e') => !SETUPS || SETUPS.includes(setup);
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const work = join(root, '.keelson/bench/predict');
 const children: ChildProcess[] = [];
@@ -209,6 +212,40 @@ async function inProcess(
   };
 }
 
+/** (b) the peer baseline at concurrency 1 and 64. */
+async function peerRows(
+  model: string,
+  body: unknown,
+  record: (name: string, c: number, r: Result) => void,
+): Promise<void> {
+  const peerPort = await freePort();
+  const peer = spawnNode('bench/predict/peer-server.ts', [
+    join(work, 'model.onnx'),
+    String(peerPort),
+  ]);
+  await waitFor(
+    'peer server',
+    () =>
+      fetch(`http://127.0.0.1:${peerPort}/v2/models/x/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  for (const c of [1, 64])
+    record(
+      '(b) peer Fastify + onnxruntime',
+      c,
+      await load('rest', `http://127.0.0.1:${peerPort}`, model, c, undefined, {}, [
+        { name: 'peer', child: peer },
+      ]),
+    );
+}
+
 /** `load 0.62, node 0.91`: who used the two cores. */
 const cpuSplit = (cpu: Record<string, number>) =>
   Object.entries(cpu)
@@ -247,35 +284,8 @@ async function main() {
     );
   };
   try {
-    record('(a) onnxruntime in-process', 1, await inProcess(onnx, body));
-
-    const peerPort = await freePort();
-    const peer = spawnNode('bench/predict/peer-server.ts', [
-      join(work, 'model.onnx'),
-      String(peerPort),
-    ]);
-    await waitFor(
-      'peer server',
-      () =>
-        fetch(`http://127.0.0.1:${peerPort}/v2/models/x/infer`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        }).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      { timeoutMs: 60_000, intervalMs: 200 },
-    );
-    for (const c of [1, 64])
-      record(
-        '(b) peer Fastify + onnxruntime',
-        c,
-        await load('rest', `http://127.0.0.1:${peerPort}`, model, c, undefined, {}, [
-          { name: 'peer', child: peer },
-        ]),
-      );
-
+    if (runs('a')) record('(a) onnxruntime in-process', 1, await inProcess(onnx, body));
+    if (runs('b')) await peerRows(model, body, record);
     const startNode = async (id: string, env: Record<string, string> = {}) => {
       const [http, grpc] = [await freePort(), await freePort()];
       const child = spawnNode('dist/apps/prediction/src/main.js', [], {
@@ -292,32 +302,37 @@ async function main() {
     const node = await startNode(`bench-node-${uniqueId()}`);
     const eachOwn = { BENCH_GRPC_CONNECTIONS: '64' };
     const alone = [{ name: 'node', child: node.child }];
-    for (const c of [1, 64])
+    // The ratios of (d) are to the node's REST rows, so those run for either.
+    if (runs('c') || runs('d'))
+      for (const c of [1, 64])
+        record(
+          '(c) prediction node, REST',
+          c,
+          await load('rest', node.http, model, c, nodeToken, {}, alone),
+        );
+    if (runs('c')) {
+      for (const c of [1, 64])
+        record(
+          '(c) prediction node, gRPC',
+          c,
+          await load('grpc', node.grpc, model, c, nodeToken, {}, alone),
+        );
+      for (const c of [1, 64])
+        record(
+          '(c) node, gRPC, lean client',
+          c,
+          await load('grpc-lean', node.grpc, model, c, nodeToken, {}, alone),
+        );
+      // As the REST rows do, each of the 64 clients on a connection of its own.
       record(
-        '(c) prediction node, REST',
-        c,
-        await load('rest', node.http, model, c, nodeToken, {}, alone),
+        '(c) node, gRPC, lean, 64 conns',
+        64,
+        await load('grpc-lean', node.grpc, model, 64, nodeToken, eachOwn, alone),
       );
-    for (const c of [1, 64])
-      record(
-        '(c) prediction node, gRPC',
-        c,
-        await load('grpc', node.grpc, model, c, nodeToken, {}, alone),
-      );
-    for (const c of [1, 64])
-      record(
-        '(c) node, gRPC, lean client',
-        c,
-        await load('grpc-lean', node.grpc, model, c, nodeToken, {}, alone),
-      );
-    // As the REST rows do, each of the 64 clients on a connection of its own.
-    record(
-      '(c) node, gRPC, lean, 64 conns',
-      64,
-      await load('grpc-lean', node.grpc, model, 64, nodeToken, eachOwn, alone),
-    );
+    }
 
-    if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
+    if (!runs('d')) say('(d) not in BENCH_SETUPS');
+    else if (existsSync(join(root, 'dist/apps/gateway/src/main.js'))) {
       const connection = await connectMongo({ url: `${mongoBase}/bench_predict` });
       const { key } = await new ApiKeyRepository(connection).create({
         name: 'bench',
@@ -376,30 +391,34 @@ async function main() {
       );
     } else say('(d) skipped: there is no gateway build (dist/apps/gateway)');
 
-    // (e) the response cache: a workload where 80% of requests repeat one of 200, against the
-    // node above (cache off) and a node with it on, side by side.
-    const repeats = { BENCH_REPEAT: '0.8:200' };
-    const cached = await startNode(`bench-node-${uniqueId()}`, { PREDICTION_CACHE_MODELS: model });
-    record(
-      '(e) repeats, cache off',
-      64,
-      await load('rest', node.http, model, 64, nodeToken, repeats, alone),
-    );
-    record(
-      '(e) repeats, cache on',
-      64,
-      await load('rest', cached.http, model, 64, nodeToken, repeats, [
-        { name: 'node', child: cached.child },
-      ]),
-    );
-    const metrics = await (await fetch(`${cached.http}/metrics`)).text();
-    const lookups = (result: string) =>
-      Number(
-        new RegExp(`cache_lookups_total\\{model="${model}",result="${result}"\\} (\\d+)`).exec(
-          metrics,
-        )?.[1] ?? 0,
+    if (runs('e')) {
+      // (e) the response cache: a workload where 80% of requests repeat one of 200, against the
+      // node above (cache off) and a node with it on, side by side.
+      const repeats = { BENCH_REPEAT: '0.8:200' };
+      const cached = await startNode(`bench-node-${uniqueId()}`, {
+        PREDICTION_CACHE_MODELS: model,
+      });
+      record(
+        '(e) repeats, cache off',
+        64,
+        await load('rest', node.http, model, 64, nodeToken, repeats, alone),
       );
-    cacheHitRate = lookups('hit') / Math.max(1, lookups('hit') + lookups('miss'));
+      record(
+        '(e) repeats, cache on',
+        64,
+        await load('rest', cached.http, model, 64, nodeToken, repeats, [
+          { name: 'node', child: cached.child },
+        ]),
+      );
+      const metrics = await (await fetch(`${cached.http}/metrics`)).text();
+      const lookups = (result: string) =>
+        Number(
+          new RegExp(`cache_lookups_total\\{model="${model}",result="${result}"\\} (\\d+)`).exec(
+            metrics,
+          )?.[1] ?? 0,
+        );
+      cacheHitRate = lookups('hit') / Math.max(1, lookups('hit') + lookups('miss'));
+    }
   } finally {
     await stopChildren();
     await kv.delete(model);
