@@ -1,5 +1,5 @@
 import { NodePool, type NodeRecord } from '../pool/node-pool';
-import type { CallLimits, NodeTransport } from '../transport/node-transport';
+import type { CallLimits, NodeTransport, RelayedInfer } from '../transport/node-transport';
 import { Dispatcher } from './dispatcher';
 import { Overloaded } from './failures';
 import { GatewayHandler } from './gateway-handler';
@@ -27,6 +27,15 @@ function gateway(nodes: Array<[string, NodeRecord['models']]>, random = Math.ran
             outputs: [],
             parameters: { node: address },
           }),
+          inferRestBody: async ({ model, version, body }: RelayedInfer) =>
+            Buffer.from(
+              JSON.stringify({
+                model_name: model,
+                model_version: version ?? 'production-of-node',
+                parameters: { node: address, body: Buffer.from(body).toString('utf8') },
+                outputs: [],
+              }),
+            ),
         }) as unknown as NodeTransport,
     },
   );
@@ -88,6 +97,28 @@ describe('GatewayHandler', () => {
     await expect(infer('churn', '3')).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // named, nowhere
     pool.setRouting('a', { state: 'ejected', weight: 0 });
     await expect(infer('churn')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('relays a REST body as bytes to the version the rules pick, and counts it as any request', async () => {
+    const { versions, handler } = gateway([['a', [m(1), m(2)]]], () => 0);
+    versions.set('churn', { production: 1, canary: 2, canaryWeight: 1 });
+    const relay = async (version?: string) =>
+      JSON.parse(
+        Buffer.from(
+          await handler.inferRestBody({ model: 'churn', version, body: Buffer.from('{"a":1}') }),
+        ).toString('utf8'),
+      ) as { model_version: string; parameters: { body: string } };
+    expect(await relay()).toMatchObject({ model_version: '2', parameters: { body: '{"a":1}' } });
+    expect((await relay('1')).model_version).toBe('1');
+    versions.set('churn', { production: 3 }); // no node has 3: sent without a version
+    expect((await relay()).model_version).toBe('production-of-node');
+    await expect(
+      handler.inferRestBody({ model: 'nope', body: Buffer.from('{}') }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect({ requests: handler.requests, errors: handler.errors }).toEqual({
+      requests: 4,
+      errors: 1,
+    });
   });
 
   it('is ready while some node takes traffic', () => {

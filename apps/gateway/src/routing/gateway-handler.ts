@@ -4,11 +4,14 @@ import {
   type InferenceHandler,
   type InferRequest,
   type InferResponse,
+  type InferResponseJson,
   type ModelMetadata,
+  type RestInferCall,
   type ServerMetadata,
   LatencyWindow,
 } from '@keelson/inference';
 import type { NodePool, PoolNode, Target } from '../pool/node-pool';
+import type { CallLimits } from '../transport/node-transport';
 import { gatewayMetrics } from '../telemetry/gateway-metrics';
 import { ModelTraffic } from '../telemetry/model-traffic';
 import type { Dispatcher, DispatchEvents } from './dispatcher';
@@ -75,28 +78,54 @@ export class GatewayHandler implements InferenceHandler {
   }
 
   async infer(request: InferRequest): Promise<InferResponse> {
+    return this.forward(
+      request.model,
+      request.version,
+      request.deadlineMs,
+      (node, version, limits) => node.transport.infer({ ...request, version }, limits),
+    );
+  }
+
+  /**
+   * A REST call relayed as bytes both ways (see InferenceHandler): the node it reaches decodes and
+   * validates the body, and its answer goes back to the client as it came.
+   */
+  async inferRestBody(call: RestInferCall): Promise<Uint8Array> {
+    return this.forward(call.model, call.version, call.deadlineMs, (node, version, limits) =>
+      node.transport.inferRestBody({ model: call.model, version, body: call.body }, limits),
+    );
+  }
+
+  /**
+   * Sends one inference call to the version the target rules pick, over the dispatcher (retries,
+   * hedges, breakers), and counts its outcome in the heartbeat's totals, the model's traffic and
+   * /metrics.
+   */
+  private async forward<T extends InferResponse | Uint8Array>(
+    requestedModel: string,
+    requestedVersion: string | undefined,
+    deadlineMs: number | undefined,
+    call: (node: PoolNode, version: string | undefined, limits: CallLimits) => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
-    const model = this.label(request.model);
-    let version = request.version ?? '';
+    const model = this.label(requestedModel);
+    let version = requestedVersion ?? '';
     this.requests++;
     try {
-      const target = this.target(request.model, request.version, true);
-      if (target.version !== undefined) version = String(target.version);
-      const forwarded: InferRequest = {
-        ...request,
-        version: target.version === undefined ? undefined : String(target.version),
-      };
+      const target = this.target(requestedModel, requestedVersion, true);
+      const chosen = target.version === undefined ? undefined : String(target.version);
+      if (chosen !== undefined) version = chosen;
       const response = await this.dispatcher.dispatch(
         target,
         // The client's deadline, but never longer than the gateway's own request timeout.
-        Math.min(request.deadlineMs ?? Infinity, Date.now() + this.requestTimeoutMs),
-        (node, limits) => node.transport.infer(forwarded, limits),
+        Math.min(deadlineMs ?? Infinity, Date.now() + this.requestTimeoutMs),
+        (node, limits) => call(node, chosen, limits),
         this.events(model, version),
       );
       const ms = performance.now() - started;
       this.latency.record(ms, Date.now());
       this.traffic.record(model, 'ok', ms);
-      gatewayMetrics.answered(model, response.version ?? version, ms / 1_000);
+      gatewayMetrics.answered(model, chosen ?? answeredVersion(response) ?? version, ms / 1_000);
       return response;
     } catch (error) {
       const code = error instanceof InferenceError ? error.code : 'INTERNAL';
@@ -176,6 +205,21 @@ export class GatewayHandler implements InferenceHandler {
  * error budget. Everything else, overload included, is the platform failing its callers.
  */
 const isClientMistake = (code: string) => code === 'INVALID_ARGUMENT' || code === 'NOT_FOUND';
+
+/**
+ * The version a node answered with, for the rare call the gateway sent without one (no version
+ * the `models` bucket names is warm): read from a relayed answer only then.
+ */
+function answeredVersion(response: InferResponse | Uint8Array): string | undefined {
+  if (!(response instanceof Uint8Array)) return response.version;
+  try {
+    const version = (JSON.parse(Buffer.from(response).toString('utf8')) as InferResponseJson)
+      .model_version;
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const unavailable = (what: string) =>
   new InferenceError('UNAVAILABLE', `no prediction node can serve ${what} right now`);

@@ -1,11 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import {
   DATATYPES,
+  decodeRestInferBody,
   GrpcStatusError,
   InferenceError,
   inferenceServiceDefinition,
   modelInferRequestMessage,
   parseModelInferResponse,
+  restInferResponse,
   UnaryGrpcClient,
   type Datatype,
   type InferenceRpc,
@@ -25,6 +27,7 @@ import {
   NodeUnreachable,
   type CallLimits,
   type NodeTransport,
+  type RelayedInfer,
 } from './node-transport';
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -64,6 +67,13 @@ export class GrpcNodeTransport implements NodeTransport {
       limits,
     );
     return parseModelInferResponse(response);
+  }
+
+  /** REST in, gRPC to the node: the body is decoded here and the answer encoded back to JSON. */
+  async inferRestBody({ model, version, body }: RelayedInfer, limits: CallLimits) {
+    const request = decodeRestInferBody(body);
+    const response = await this.infer({ ...request, model, version }, limits);
+    return Buffer.from(JSON.stringify(restInferResponse(request, response)));
   }
 
   async modelMetadata(

@@ -72,6 +72,37 @@ describe('HttpNodeTransport', () => {
   });
 });
 
+describe('HttpNodeTransport relaying REST bodies', () => {
+  it('sends the client bytes to the version asked for and returns the node bytes unchanged', async () => {
+    // Python's json writes NaN bare: the node reads it, so the relay must not touch the body.
+    const body = Buffer.from(
+      '{"id":"r-1","inputs":[{"name":"x","datatype":"FP64","shape":[2],"data":[NaN,0.25]}]}',
+    );
+    const answer = await transport.inferRestBody(
+      { model: 'echo', version: '7', body },
+      { deadlineMs: Date.now() + 2_000 },
+    );
+    expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '7', id: 'r-1' });
+    expect(JSON.parse(Buffer.from(answer).toString('utf8'))).toEqual({
+      model_name: 'echo',
+      model_version: '1',
+      id: 'r-1',
+      outputs: [{ name: 'x', datatype: 'FP64', shape: [2], data: ['NaN', 0.25] }],
+    });
+  });
+
+  it("throws the node's refusal as an InferenceError with its code and message", async () => {
+    const call = transport.inferRestBody(
+      { model: 'echo', body: Buffer.from('{"inputs":') },
+      { deadlineMs: Date.now() + 2_000 },
+    );
+    await expect(call).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('not valid JSON'),
+    });
+  });
+});
+
 describe('HttpNodeTransport reachability', () => {
   it('does not count calls it abandoned itself against the node', async () => {
     for (let i = 0; i < 4; i++) {

@@ -16,11 +16,14 @@ import {
   NodeUnreachable,
   type CallLimits,
   type NodeTransport,
+  type RelayedInfer,
 } from './node-transport';
 
 const CODE_BY_STATUS: Record<number, InferenceErrorCode> = {
   400: 'INVALID_ARGUMENT',
   404: 'NOT_FOUND',
+  // A body over the node's own limit: the client's request is too large to serve.
+  413: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   503: 'UNAVAILABLE',
   504: 'DEADLINE_EXCEEDED',
@@ -28,7 +31,7 @@ const CODE_BY_STATUS: Record<number, InferenceErrorCode> = {
 
 interface HttpAnswer {
   status: number;
-  body: string;
+  body: Buffer;
 }
 
 /**
@@ -94,6 +97,13 @@ export class HttpNodeTransport implements NodeTransport {
     };
   }
 
+  /** The client's bytes to the node, the node's bytes back: nothing decoded on the way. */
+  async inferRestBody({ model, version, body }: RelayedInfer, limits: CallLimits) {
+    const answer = await this.send('POST', `${modelPath(model, version)}/infer`, body, limits);
+    if (answer.status === 200) return answer.body;
+    return this.json<never>(answer); // throws the node's error
+  }
+
   async modelMetadata(
     name: string,
     version: string | undefined,
@@ -127,7 +137,7 @@ export class HttpNodeTransport implements NodeTransport {
   private json<T>(answer: HttpAnswer): T {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(answer.body);
+      parsed = JSON.parse(answer.body.toString('utf8'));
     } catch {
       parsed = undefined;
     }
@@ -145,7 +155,7 @@ export class HttpNodeTransport implements NodeTransport {
   private send(
     method: string,
     path: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     limits: CallLimits,
   ): Promise<HttpAnswer> {
     return new Promise<HttpAnswer>((resolve, reject) => {
@@ -178,7 +188,8 @@ export class HttpNodeTransport implements NodeTransport {
             [TIMEOUT_HEADER]: remaining,
             ...(body && {
               'content-type': 'application/json',
-              'content-length': Buffer.byteLength(body),
+              'content-length':
+                typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
             }),
           },
         },
@@ -189,7 +200,7 @@ export class HttpNodeTransport implements NodeTransport {
             this.unreachableRun = 0;
             finish(undefined, {
               status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString('utf8'),
+              body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
             });
           });
           res.on('error', (error) => {

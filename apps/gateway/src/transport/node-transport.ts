@@ -1,9 +1,13 @@
 import {
   InferenceError,
   type InferRequest,
+  type RestInferCall,
   type InferResponse,
   type ModelMetadata,
 } from '@keelson/inference';
+
+/** A REST inference call to relay; its deadline is the attempt's, in {@link CallLimits}. */
+export type RelayedInfer = Omit<RestInferCall, 'deadlineMs'>;
 
 /** One call's limits: when to give up, and a signal that abandons it early (a hedge's loser). */
 export interface CallLimits {
@@ -19,6 +23,11 @@ export interface CallLimits {
  */
 export interface NodeTransport {
   infer(request: InferRequest, limits: CallLimits): Promise<InferResponse>;
+  /**
+   * A REST inference body (JSON bytes, not yet decoded) for the model at its version (the node's
+   * production one when there is none), answered with the bytes of the node's REST response.
+   */
+  inferRestBody(call: RelayedInfer, limits: CallLimits): Promise<Uint8Array>;
   modelMetadata(
     name: string,
     version: string | undefined,

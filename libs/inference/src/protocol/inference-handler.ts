@@ -71,6 +71,23 @@ export interface InferenceHandler {
   serverMetadata(): ServerMetadata | Promise<ServerMetadata>;
   modelMetadata(name: string, version?: string): ModelMetadata | Promise<ModelMetadata>;
   infer(request: InferRequest): Promise<InferResponse>;
+  /**
+   * For a handler that relays (the gateway): a REST inference call as it came, body unread,
+   * answered with the bytes of a REST inference response. The REST front end calls this instead
+   * of `infer` when it is there, so a relay does not decode and re-encode every tensor twice; the
+   * server it relays to validates the body as it would its own client's.
+   */
+  inferRestBody?(request: RestInferCall): Promise<Uint8Array>;
+}
+
+/** A REST inference call whose body has not been decoded. */
+export interface RestInferCall {
+  model: string;
+  version?: string;
+  /** The request body's bytes: an `$inference_request` in JSON. */
+  body: Uint8Array;
+  /** When the caller stops waiting, in `Date.now()` milliseconds. */
+  deadlineMs?: number;
 }
 
 /**

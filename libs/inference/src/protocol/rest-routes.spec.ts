@@ -136,3 +136,48 @@ describe('REST answers', () => {
     expect(handler.requests.at(-1)?.deadlineMs).toBe(deadlineMs);
   });
 });
+
+describe('REST relays', () => {
+  const relayed: Array<{ model: string; version?: string; body: string; deadlineMs?: number }> = [];
+  const relay = {
+    ...createEchoHandler(),
+    infer: () => Promise.reject(new Error('a relay decodes nothing')),
+    async inferRestBody(call: {
+      model: string;
+      version?: string;
+      body: Uint8Array;
+      deadlineMs?: number;
+    }) {
+      relayed.push({ ...call, body: Buffer.from(call.body).toString('utf8') });
+      return Buffer.from('{"model_name":"churn","outputs":[]}');
+    },
+  };
+
+  it('hands a raw body to inferRestBody undecoded and answers with its bytes', async () => {
+    const result = await handleRestRequest(relay, {
+      method: 'POST',
+      path: '/v2/models/churn/versions/2/infer',
+      body: Buffer.from('not even JSON'),
+      deadlineMs: 123,
+    });
+    expect(relayed.at(-1)).toEqual({
+      model: 'churn',
+      version: '2',
+      body: 'not even JSON',
+      deadlineMs: 123,
+    });
+    expect(Buffer.from(result!.encoded!).toString('utf8')).toBe(
+      '{"model_name":"churn","outputs":[]}',
+    );
+    expect(result!.status).toBe(200);
+  });
+
+  it('still answers the other routes itself', async () => {
+    expect(await handleRestRequest(relay, { method: 'GET', path: '/v2/health/live' })).toEqual({
+      status: 200,
+    });
+    expect(
+      await handleRestRequest(relay, { method: 'GET', path: '/v2/models/churn/infer' }),
+    ).toMatchObject({ status: 405 });
+  });
+});

@@ -10,18 +10,22 @@
  *   POST /v2/models/{m}[/versions/{v}]/infer           inference
  */
 import { errorResponseJson, invalid } from './errors';
-import { selectOutputs, type InferenceHandler } from './inference-handler';
+import { selectOutputs, type InferenceHandler, type InferResponse } from './inference-handler';
 import {
   inferResponseJson,
   modelMetadataJson,
   parseInferRequest,
   serverMetadataJson,
+  type InferResponseJson,
+  type ParsedInferRequest,
 } from './json-codec';
 
 export interface RestResult {
   status: number;
   /** JSON body; none for health answers, as the spec asks. */
   body?: unknown;
+  /** A body already encoded as JSON bytes (a relayed answer); `body` is then unused. */
+  encoded?: Uint8Array;
   /** With a 405: the methods the route answers (HTTP's `Allow`). */
   allow?: string;
 }
@@ -105,6 +109,26 @@ function quoteNonFinite(text: string): string {
   return out + text.slice(copied);
 }
 
+/**
+ * A REST inference request body (parsed JSON, or its raw text or bytes) decoded; invalid ones
+ * are INVALID_ARGUMENT naming the problem.
+ */
+export const decodeRestInferBody = (body: unknown) => parseInferRequest(jsonBody(body));
+
+/** The REST response to `request`: the outputs it asked for, its id echoed. */
+export function restInferResponse(
+  request: ParsedInferRequest,
+  response: InferResponse,
+): InferResponseJson {
+  return inferResponseJson(
+    response.model,
+    response.version,
+    request.id,
+    selectOutputs(response.outputs, request.outputs),
+    response.parameters,
+  );
+}
+
 function jsonBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
@@ -154,23 +178,20 @@ export async function handleRestRequest(
           body: modelMetadataJson(await handler.modelMetadata(route.model, route.version)),
         };
       case 'infer': {
-        const parsed = parseInferRequest(jsonBody(request.body));
-        const response = await handler.infer({
-          ...parsed,
+        const at = {
           model: route.model,
           ...(route.version !== undefined && { version: route.version }),
           ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
-        });
-        const outputs = selectOutputs(response.outputs, parsed.outputs);
+        };
+        if (handler.inferRestBody && request.body instanceof Uint8Array)
+          return {
+            status: 200,
+            encoded: await handler.inferRestBody({ ...at, body: request.body }),
+          };
+        const parsed = decodeRestInferBody(request.body);
         return {
           status: 200,
-          body: inferResponseJson(
-            response.model,
-            response.version,
-            parsed.id,
-            outputs,
-            response.parameters,
-          ),
+          body: restInferResponse(parsed, await handler.infer({ ...parsed, ...at })),
         };
       }
     }

@@ -121,14 +121,14 @@ function readBody(
 function reply(res: ServerResponse, method: string | undefined, result: RestResult): void {
   if (res.headersSent || res.destroyed) return;
   const allow = result.allow !== undefined ? { allow: result.allow } : {};
-  if (result.body === undefined) {
+  if (result.body === undefined && result.encoded === undefined) {
     res.writeHead(result.status, { 'content-length': 0, ...allow }).end();
     return;
   }
-  const json = JSON.stringify(result.body);
+  const json = result.encoded ?? JSON.stringify(result.body);
   res.writeHead(result.status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(json),
+    'content-length': typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength,
     ...allow,
   });
   res.end(method === 'HEAD' ? undefined : json);
