@@ -9,6 +9,7 @@ export * from './protocol/fp16';
 export * from './grpc/inference-service';
 export * from './grpc/inference-grpc.server';
 export * from './grpc/inference-grpc.client';
+export * from './grpc/rest-relay';
 export * from './rest/inference-listener';
 export * from './rest/openapi';
 export * from './engine/engine-errors';

@@ -7,7 +7,9 @@ import {
   inferenceServiceDefinition,
   modelInferRequestMessage,
   parseModelInferResponse,
+  REST_RELAY_PATH,
   restInferResponse,
+  restRelayHeaders,
   UnaryGrpcClient,
   type Datatype,
   type InferenceRpc,
@@ -42,6 +44,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export class GrpcNodeTransport implements NodeTransport {
   private readonly client: UnaryGrpcClient;
   private readonly service = inferenceServiceDefinition();
+  /** Whether the node serves the REST relay; false once it answered UNIMPLEMENTED to it. */
+  private relays = true;
 
   /**
    * `address`: `host:port`, or `grpcs://host:port` for TLS (trusting Node's roots and
@@ -69,8 +73,21 @@ export class GrpcNodeTransport implements NodeTransport {
     return parseModelInferResponse(response);
   }
 
-  /** REST in, gRPC to the node: the body is decoded here and the answer encoded back to JSON. */
+  /**
+   * REST in, gRPC to the node: the body goes as it came in a relay call (rest-relay.ts) and the
+   * node's JSON comes back. A node too old to serve the relay answers UNIMPLEMENTED; from then on
+   * its calls are decoded here and sent as ModelInfer.
+   */
   async inferRestBody({ model, version, body }: RelayedInfer, limits: CallLimits) {
+    if (this.relays) {
+      try {
+        return await this.send(REST_RELAY_PATH, body, limits, restRelayHeaders(model, version));
+      } catch (error) {
+        if (!(error instanceof GrpcStatusError && error.code === status.UNIMPLEMENTED))
+          throw this.failure(error, limits);
+        this.relays = false;
+      }
+    }
     const request = decodeRestInferBody(body);
     const response = await this.infer({ ...request, model, version }, limits);
     return Buffer.from(JSON.stringify(restInferResponse(request, response)));
@@ -118,22 +135,37 @@ export class GrpcNodeTransport implements NodeTransport {
 
   private async call<Req, Res>(rpc: InferenceRpc, request: Req, limits: CallLimits): Promise<Res> {
     const method = this.service[rpc];
-    const headers: Record<string, string> = { ...this.headers };
-    propagation.inject(context.active(), headers); // the trace continues on the node
+    const payload = method.requestSerialize(request) as Buffer;
     try {
-      const answer = await this.client.call(
-        method.path,
-        method.requestSerialize(request) as Buffer,
-        { headers, deadlineMs: limits.deadlineMs, signal: limits.signal },
-      );
-      return method.responseDeserialize(answer) as Res;
+      return method.responseDeserialize(await this.send(method.path, payload, limits)) as Res;
     } catch (error) {
-      if (limits.signal?.aborted) throw new CallCancelled();
-      throw error instanceof GrpcStatusError ? this.failure(error) : error;
+      throw this.failure(error, limits);
     }
   }
 
-  private failure(error: GrpcStatusError): InferenceError {
+  /** One unary call; fails with the GrpcStatusError the node answered. */
+  private send(
+    path: string,
+    payload: Uint8Array,
+    limits: CallLimits,
+    extra: Record<string, string> = {},
+  ): Promise<Buffer> {
+    const headers: Record<string, string> = { ...this.headers, ...extra };
+    propagation.inject(context.active(), headers); // the trace continues on the node
+    return this.client.call(path, payload, {
+      headers,
+      deadlineMs: limits.deadlineMs,
+      signal: limits.signal,
+    });
+  }
+
+  /** What a failed call throws: cancelled by the gateway, or the node's status as an error. */
+  private failure(error: unknown, limits: CallLimits): unknown {
+    if (limits.signal?.aborted) return new CallCancelled();
+    return error instanceof GrpcStatusError ? this.statusError(error) : error;
+  }
+
+  private statusError(error: GrpcStatusError): InferenceError {
     const details = error.message;
     if (error.code === status.UNAVAILABLE)
       return new NodeUnreachable('UNAVAILABLE', `node ${this.address} unavailable: ${details}`);

@@ -1,31 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  inferenceRequestListener,
-  InferenceError,
-  type InferenceHandler,
-  type InferRequest,
-} from '@keelson/inference';
+import { inferenceRequestListener, type InferRequest } from '@keelson/inference';
 import { HttpNodeTransport } from './http-node-transport';
 import { NodeUnreachable } from './node-transport';
+import { recordingNode } from './testing/recording-node';
 
-// A node's REST listener over a handler that records what reaches it; `slow` waits out its deadline.
-const seen: InferRequest[] = [];
-const handler: InferenceHandler = {
-  serverLive: () => true,
-  serverReady: () => true,
-  modelReady: () => true,
-  serverMetadata: () => ({ name: 'node', version: '1', extensions: [] }),
-  modelMetadata: (name) => ({ name, inputs: [], outputs: [] }),
-  async infer(request) {
-    seen.push(request);
-    if (request.model === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, (request.deadlineMs ?? 0) - Date.now()));
-      throw new InferenceError('DEADLINE_EXCEEDED', 'gave up at the deadline');
-    }
-    return { model: request.model, version: '1', outputs: request.inputs };
-  },
-};
+// A node's REST listener over a handler that records what reaches it.
+const { handler, seen } = recordingNode();
 
 let server: Server;
 let transport: HttpNodeTransport;
@@ -85,7 +66,7 @@ describe('HttpNodeTransport relaying REST bodies', () => {
     expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '7', id: 'r-1' });
     expect(JSON.parse(Buffer.from(answer).toString('utf8'))).toEqual({
       model_name: 'echo',
-      model_version: '1',
+      model_version: '7',
       id: 'r-1',
       outputs: [{ name: 'x', datatype: 'FP64', shape: [2], data: ['NaN', 0.25] }],
     });

@@ -15,6 +15,7 @@ import {
   inferenceServiceDefinition,
   type InferenceRpc,
 } from './inference-service';
+import { REST_RELAY_PATH, restRelayMethod } from './rest-relay';
 import {
   startUnaryGrpcServer,
   type RunningUnaryGrpcServer,
@@ -82,7 +83,10 @@ function rpcs(
 /** Health calls answer without a credential, as the REST health routes do (probes carry none). */
 const OPEN_RPCS: ReadonlySet<InferenceRpc> = new Set(['ServerLive', 'ServerReady']);
 
-/** `inference.GRPCInferenceService`'s methods by path, with the .proto's message codecs. */
+/**
+ * `inference.GRPCInferenceService`'s methods by path, with the .proto's message codecs, and
+ * Keelson's REST relay (rest-relay.ts).
+ */
 export function inferenceGrpcMethods(handler: InferenceHandler): Map<string, UnaryMethod> {
   const definition = inferenceServiceDefinition();
   const methods = new Map<string, UnaryMethod>();
@@ -97,6 +101,7 @@ export function inferenceGrpcMethods(handler: InferenceHandler): Map<string, Una
       open: OPEN_RPCS.has(rpc),
     });
   }
+  methods.set(REST_RELAY_PATH, restRelayMethod(handler) as UnaryMethod);
   return methods;
 }
 

@@ -3,8 +3,13 @@ import { handleRestRequest, matchRestRoute } from './rest-routes';
 
 const handler = createEchoHandler();
 const get = (path: string) => handleRestRequest(handler, { method: 'GET', path });
-const post = (path: string, body: unknown) =>
-  handleRestRequest(handler, { method: 'POST', path, body });
+/** An inference answer comes encoded; decoded here so the specs compare it as JSON. */
+const post = async (path: string, body: unknown) => {
+  const result = await handleRestRequest(handler, { method: 'POST', path, body });
+  if (result?.encoded === undefined) return result;
+  const { encoded, ...rest } = result;
+  return { ...rest, body: JSON.parse(Buffer.from(encoded).toString('utf8')) as unknown };
+};
 
 const fp32Input = { name: 'x', datatype: 'FP32', shape: [2], data: [1.5, 2] };
 

@@ -10,7 +10,12 @@
  *   POST /v2/models/{m}[/versions/{v}]/infer           inference
  */
 import { errorResponseJson, invalid } from './errors';
-import { selectOutputs, type InferenceHandler, type InferResponse } from './inference-handler';
+import {
+  selectOutputs,
+  type InferenceHandler,
+  type InferResponse,
+  type RestInferCall,
+} from './inference-handler';
 import {
   inferResponseJson,
   modelMetadataJson,
@@ -24,8 +29,8 @@ export interface RestResult {
   status: number;
   /** JSON body; none for health answers, as the spec asks. */
   body?: unknown;
-  /** A body already encoded as JSON bytes (a relayed answer); `body` is then unused. */
-  encoded?: Uint8Array;
+  /** A body already encoded as JSON (an inference answer); `body` is then unused. */
+  encoded?: Uint8Array | string;
   /** With a 405: the methods the route answers (HTTP's `Allow`). */
   allow?: string;
 }
@@ -129,6 +134,22 @@ export function restInferResponse(
   );
 }
 
+/**
+ * A REST inference call answered with its response body's JSON: relayed undecoded when the
+ * handler relays (`inferRestBody`) and the body is still bytes, decoded, inferred and encoded
+ * otherwise. What both the REST routes and the gRPC relay method (grpc/rest-relay.ts) run.
+ */
+export async function inferRest(
+  handler: InferenceHandler,
+  at: Omit<RestInferCall, 'body'>,
+  body: unknown,
+): Promise<Uint8Array | string> {
+  if (handler.inferRestBody && body instanceof Uint8Array)
+    return handler.inferRestBody({ ...at, body });
+  const parsed = decodeRestInferBody(body);
+  return JSON.stringify(restInferResponse(parsed, await handler.infer({ ...parsed, ...at })));
+}
+
 function jsonBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
@@ -183,16 +204,7 @@ export async function handleRestRequest(
           ...(route.version !== undefined && { version: route.version }),
           ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
         };
-        if (handler.inferRestBody && request.body instanceof Uint8Array)
-          return {
-            status: 200,
-            encoded: await handler.inferRestBody({ ...at, body: request.body }),
-          };
-        const parsed = decodeRestInferBody(request.body);
-        return {
-          status: 200,
-          body: restInferResponse(parsed, await handler.infer({ ...parsed, ...at })),
-        };
+        return { status: 200, encoded: await inferRest(handler, at, request.body) };
       }
     }
   } catch (error) {
