@@ -1,5 +1,5 @@
-import { Agent, request as httpRequest } from 'node:http';
-import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Pool, type Dispatcher } from 'undici';
 import {
   InferenceError,
   parseInferRequest,
@@ -34,24 +34,24 @@ interface HttpAnswer {
   body: Buffer;
 }
 
+/** Spans of the calls to nodes, as the client spans of an HTTP instrumentation would be. */
+const tracer = trace.getTracer('keelson-gateway-http-transport');
+
 /**
- * The node's REST port over HTTP/1.1 keep-alive connections (node:http: undici is not installed
- * as a package, and Node's built-in fetch adds a stream layer per request). The default transport:
- * for requests of a few rows it measured faster than gRPC at every concurrency (docs/gateway.md).
- * Tensors travel as JSON both ways. The attempt's remaining time travels in `TIMEOUT_HEADER`, so
- * the node drops work the gateway has stopped waiting for; the gateway also abandons the call at
- * that deadline and closes the socket.
+ * The node's REST port over HTTP/1.1 keep-alive connections, with undici's `Pool` at its lowest
+ * level (`dispatch`, callbacks, no streams): per call it costs the gateway less than `node:http`'s
+ * client, whose request and response objects and stream machinery were a third of the gateway's
+ * busy time (docs/benchmarks.md). The default transport: for requests of a few rows it measured
+ * faster than gRPC at every concurrency (docs/gateway.md). REST calls are relayed as bytes both
+ * ways; calls that come in over gRPC travel as JSON tensors. The attempt's remaining time travels
+ * in `TIMEOUT_HEADER`, so the node drops work the gateway has stopped waiting for; the gateway also
+ * abandons the call at that deadline, which closes its connection.
  */
 export class HttpNodeTransport implements NodeTransport {
-  // LIFO keeps the busy sockets busy and lets the rest idle out; closing idle ones well before the
-  // node's keep-alive timeout (72 s) avoids sending on a socket the node is closing.
-  private readonly agent: Agent;
-  private readonly request: typeof httpRequest;
+  private readonly pool: Pool;
   private readonly base: URL;
   /** Consecutive requests that could not reach the node. */
   private unreachableRun = 0;
-  private active = 0;
-  private closing = false;
 
   /** `headers`: sent with every request (the node token: `nodeCallHeaders` in @keelson/config). */
   constructor(
@@ -60,16 +60,14 @@ export class HttpNodeTransport implements NodeTransport {
   ) {
     this.base = new URL(address);
     // An https:// node serves TLS; its issuer is trusted through the system's store or
-    // NODE_EXTRA_CA_CERTS, as every Node client does.
-    const tls = this.base.protocol === 'https:';
-    const options = {
-      keepAlive: true,
-      maxSockets: 256,
-      scheduling: 'lifo',
-      timeout: 30_000,
-    } as const;
-    this.agent = tls ? new TlsAgent(options) : new Agent(options);
-    this.request = tls ? tlsRequest : httpRequest;
+    // NODE_EXTRA_CA_CERTS, as every Node client does. Idle connections close after 30 s, well
+    // before the node's keep-alive timeout (72 s), so none is written to as the node closes it.
+    this.pool = new Pool(this.base.origin, {
+      connections: 256,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 30_000,
+    });
   }
 
   async infer(request: InferRequest, limits: CallLimits): Promise<InferResponse> {
@@ -130,8 +128,7 @@ export class HttpNodeTransport implements NodeTransport {
 
   /** Lets calls in flight finish (a node leaving cleanly answers them), then closes the sockets. */
   close(): void {
-    this.closing = true;
-    if (this.active === 0) this.agent.destroy();
+    void this.pool.close().catch(() => undefined);
   }
 
   private json<T>(answer: HttpAnswer): T {
@@ -153,7 +150,7 @@ export class HttpNodeTransport implements NodeTransport {
   }
 
   private send(
-    method: string,
+    method: 'GET' | 'POST',
     path: string,
     body: string | Uint8Array | undefined,
     limits: CallLimits,
@@ -165,66 +162,72 @@ export class HttpNodeTransport implements NodeTransport {
         return reject(
           new NodeUnreachable('DEADLINE_EXCEEDED', `no time left to call ${this.address}`),
         );
+      const span = tracer.startSpan(method, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': method, 'url.full': `${this.base.origin}${path}` },
+      });
+      const headers: Record<string, string> = {
+        ...this.headers,
+        [TIMEOUT_HEADER]: String(remaining),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      };
+      propagation.inject(trace.setSpan(context.active(), span), headers); // the trace goes on
       let settled = false;
-      this.active++;
+      let controller: Dispatcher.DispatchController | undefined;
+      let status = 0;
+      const chunks: Buffer[] = [];
       const finish = (error: Error | undefined, answer?: HttpAnswer) => {
         if (settled) return;
         settled = true;
-        if (--this.active === 0 && this.closing) this.agent.destroy();
         clearTimeout(timer);
         limits.signal?.removeEventListener('abort', onAbort);
+        if (answer) span.setAttribute('http.response.status_code', answer.status);
+        else span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message });
+        span.end();
         if (error) reject(error);
         else resolve(answer!);
       };
-      const req = this.request(
-        {
-          agent: this.agent,
-          host: this.base.hostname,
-          port: this.base.port,
-          method,
-          path,
-          headers: {
-            ...this.headers,
-            [TIMEOUT_HEADER]: remaining,
-            ...(body && {
-              'content-type': 'application/json',
-              'content-length':
-                typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
-            }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            this.unreachableRun = 0;
-            finish(undefined, {
-              status: res.statusCode ?? 0,
-              body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-            });
-          });
-          res.on('error', (error) => {
-            if (!settled) finish(this.unreachable(error));
-          });
-        },
-      );
+      // A call this side already gave up on (deadline, a hedge's loser) errors as it is aborted:
+      // that says nothing about the node, so it is not counted against it.
+      const abandon = () => controller?.abort(new Error('abandoned by the gateway'));
       const timer = setTimeout(() => {
         finish(
           new NodeUnreachable('DEADLINE_EXCEEDED', `node ${this.address} did not answer in time`),
         );
-        req.destroy();
+        abandon();
       }, remaining);
       const onAbort = () => {
         finish(new CallCancelled());
-        req.destroy();
+        abandon();
       };
       limits.signal?.addEventListener('abort', onAbort, { once: true });
-      // A request this side already gave up on (deadline, a hedge's loser) errors as it is
-      // destroyed: that says nothing about the node, so it is not counted against it.
-      req.on('error', (error) => {
-        if (!settled) finish(this.unreachable(error));
-      });
-      req.end(body);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (started) => {
+          controller = started;
+          if (settled) abandon();
+        },
+        onResponseStart: (_c, statusCode) => {
+          status = statusCode;
+        },
+        onResponseData: (_c, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () => {
+          this.unreachableRun = 0;
+          finish(undefined, {
+            status,
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+          });
+        },
+        onResponseError: (_c, error) => {
+          if (!settled) finish(this.unreachable(error));
+        },
+      };
+      try {
+        this.pool.dispatch({ method, path, headers, body: body ?? null }, handler);
+      } catch (error) {
+        finish(this.unreachable(error as Error)); // a pool already closed
+      }
     });
   }
 
