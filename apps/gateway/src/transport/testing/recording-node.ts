@@ -17,7 +17,8 @@ export function recordingNode(): { handler: InferenceHandler; seen: InferRequest
       seen.push(request);
       if (request.model === 'slow') {
         const wait = (request.deadlineMs ?? 0) - Date.now();
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        // Unref'd: a call the spec abandoned must not keep Jest waiting for its deadline.
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
         throw new InferenceError('DEADLINE_EXCEEDED', 'gave up at the deadline');
       }
       if (request.model !== 'echo')
