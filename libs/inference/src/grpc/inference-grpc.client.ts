@@ -28,7 +28,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   inferenceServiceDefinition,
   type InferenceRpc,
-} from './inference-service';
+} from '../protocol/inference-service';
 
 export interface InferenceGrpcClientOptions {
   /** Largest request and response, in bytes (default 64 MB, as the server). */

@@ -1,20 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { invalid, toInferenceError } from '../protocol/errors';
-import { modelInferResponseMessage, parseModelInferRequest } from '../protocol/grpc-codec';
 import type {
   ModelInferRequestMessage,
   ModelMetadataMessage,
   ModelNameMessage,
   ServerMetadataMessage,
 } from '../protocol/grpc-messages';
-import { ONNX_PLATFORM, selectOutputs, type InferenceHandler } from '../protocol/inference-handler';
+import { ONNX_PLATFORM, type InferenceHandler } from '../protocol/inference-handler';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   INFERENCE_SERVICE_NAME,
   inferenceServiceDefinition,
   type InferenceRpc,
-} from './inference-service';
+} from '../protocol/inference-service';
+import { answerModelInfer, scanProtoTarget, type ProtoTarget } from '../protocol/proto-infer';
 import { REST_RELAY_PATH, restRelayMethod } from './rest-relay';
 import {
   startUnaryGrpcServer,
@@ -67,16 +67,8 @@ function rpcs(
         outputs: meta.outputs,
       };
     },
-    ModelInfer: async (message: ModelInferRequestMessage, { deadlineMs }: UnaryCall) => {
-      const { raw, ...request } = parseModelInferRequest(message);
-      const response = await handler.infer(
-        deadlineMs === undefined ? request : { ...request, deadlineMs },
-      );
-      // Echoing the id and returning just the requested outputs are the front end's duty by the
-      // spec, whatever the handler returned.
-      const outputs = selectOutputs(response.outputs, request.outputs);
-      return modelInferResponseMessage({ ...response, id: request.id, outputs }, raw);
-    },
+    ModelInfer: (message: ModelInferRequestMessage, { deadlineMs }: UnaryCall) =>
+      answerModelInfer(handler, message, deadlineMs === undefined ? {} : { deadlineMs }),
   };
 }
 
@@ -101,8 +93,42 @@ export function inferenceGrpcMethods(handler: InferenceHandler): Map<string, Una
       open: OPEN_RPCS.has(rpc),
     });
   }
+  if (handler.inferProtoBody) {
+    methods.set(
+      `/${INFERENCE_SERVICE_NAME}/ModelInfer`,
+      protoRelayMethod(handler.inferProtoBody.bind(handler)) as UnaryMethod,
+    );
+  }
   methods.set(REST_RELAY_PATH, restRelayMethod(handler) as UnaryMethod);
   return methods;
+}
+
+interface ScannedCall extends ProtoTarget {
+  body: Buffer;
+}
+
+/**
+ * ModelInfer for a handler that relays (the gateway): only the model and version are read from
+ * the message, the bytes go on as they came and the node's answer comes back as it came. A
+ * message that does not parse fails as grpc-js fails it; one the node finds invalid gets the
+ * node's status.
+ */
+function protoRelayMethod(
+  relay: NonNullable<InferenceHandler['inferProtoBody']>,
+): UnaryMethod<ScannedCall, Uint8Array> {
+  return {
+    decode: (body) => ({ ...scanProtoTarget(body), body }),
+    encode: (answer) => answer,
+    run: ({ model, version, body }, { deadlineMs }) => {
+      if (!model) throw invalid('model_name is required');
+      return relay({
+        model,
+        body,
+        ...(version !== undefined && { version }),
+        ...(deadlineMs !== undefined && { deadlineMs }),
+      });
+    },
+  };
 }
 
 /**

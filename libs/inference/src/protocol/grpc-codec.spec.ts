@@ -1,5 +1,5 @@
 import { expectEveryDatatype, sampleTensors } from '../../test/sample-tensors';
-import { inferenceServiceDefinition } from '../grpc/inference-service';
+import { inferenceServiceDefinition } from './inference-service';
 import { InferenceError } from './errors';
 import {
   decodeParameters,

@@ -78,6 +78,11 @@ export interface InferenceHandler {
    * server it relays to validates the body as it would its own client's.
    */
   inferRestBody?(request: RestInferCall): Promise<Uint8Array>;
+  /**
+   * The same for a protobuf `ModelInferRequest` (a gRPC client's ModelInfer, or a REST call with
+   * `Content-Type: application/x-protobuf`), answered with a `ModelInferResponse`'s bytes.
+   */
+  inferProtoBody?(request: ProtoInferCall): Promise<Uint8Array>;
 }
 
 /** A REST inference call whose body has not been decoded. */
@@ -85,6 +90,19 @@ export interface RestInferCall {
   model: string;
   version?: string;
   /** The request body's bytes: an `$inference_request` in JSON. */
+  body: Uint8Array;
+  /** When the caller stops waiting, in `Date.now()` milliseconds. */
+  deadlineMs?: number;
+}
+
+/**
+ * A protobuf inference call whose body has not been decoded. `model` and `version` are where it
+ * goes: the REST path's, or those the message itself names (gRPC).
+ */
+export interface ProtoInferCall {
+  model: string;
+  version?: string;
+  /** A `ModelInferRequest` in protobuf. */
   body: Uint8Array;
   /** When the caller stops waiting, in `Date.now()` milliseconds. */
   deadlineMs?: number;

@@ -1,5 +1,5 @@
 import { loadSync } from '@grpc/proto-loader';
-import { inferenceServiceDefinition, PROTO_FILE } from '../grpc/inference-service';
+import { inferenceServiceDefinition, PROTO_FILE } from './inference-service';
 
 /**
  * Field numbers and types of KServe's open_inference_grpc.proto and Triton's grpc_service.proto

@@ -7,7 +7,9 @@
  *   GET  /v2/health/live, /v2/health/ready             200 true, 400 false (the spec's 4xx)
  *   GET  /v2/models/{m}[/versions/{v}]                 model metadata
  *   GET  /v2/models/{m}[/versions/{v}]/ready           200 true, 400 false
- *   POST /v2/models/{m}[/versions/{v}]/infer           inference
+ *   POST /v2/models/{m}[/versions/{v}]/infer           inference: JSON, or with
+ *                                                      Content-Type application/x-protobuf a
+ *                                                      ModelInferRequest (a Keelson extension)
  */
 import { errorResponseJson, invalid } from './errors';
 import {
@@ -24,13 +26,16 @@ import {
   type InferResponseJson,
   type ParsedInferRequest,
 } from './json-codec';
+import { inferProto, isProtobufMediaType, PROTOBUF_MEDIA_TYPE } from './proto-infer';
 
 export interface RestResult {
   status: number;
   /** JSON body; none for health answers, as the spec asks. */
   body?: unknown;
-  /** A body already encoded as JSON (an inference answer); `body` is then unused. */
+  /** A body already encoded (an inference answer); `body` is then unused. */
   encoded?: Uint8Array | string;
+  /** The encoded body's media type when it is not JSON (a protobuf ModelInferResponse). */
+  contentType?: string;
   /** With a 405: the methods the route answers (HTTP's `Allow`). */
   allow?: string;
 }
@@ -44,6 +49,8 @@ export interface RestRequest {
    * Content-Type, so a front end may receive it unparsed).
    */
   body?: unknown;
+  /** The request's Content-Type header, if it sent one. */
+  contentType?: string;
   /** When the caller stops waiting, in `Date.now()` milliseconds. */
   deadlineMs?: number;
 }
@@ -204,6 +211,12 @@ export async function handleRestRequest(
           ...(route.version !== undefined && { version: route.version }),
           ...(request.deadlineMs !== undefined && { deadlineMs: request.deadlineMs }),
         };
+        if (isProtobufMediaType(request.contentType)) {
+          if (!(request.body instanceof Uint8Array))
+            throw invalid('a protobuf request body must come as bytes');
+          const encoded = await inferProto(handler, at, request.body);
+          return { status: 200, encoded, contentType: PROTOBUF_MEDIA_TYPE };
+        }
         return { status: 200, encoded: await inferRest(handler, at, request.body) };
       }
     }

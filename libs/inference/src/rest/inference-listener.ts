@@ -72,6 +72,7 @@ async function serve(
       method: req.method ?? 'GET',
       path,
       body,
+      contentType: req.headers['content-type'],
       ...(timeout > 0 && Number.isFinite(timeout) && { deadlineMs: arrived + timeout }),
     });
     reply(res, req.method, result ?? { status: 404, body: { error: `no such endpoint: ${path}` } });
@@ -127,7 +128,7 @@ function reply(res: ServerResponse, method: string | undefined, result: RestResu
   }
   const json = result.encoded ?? JSON.stringify(result.body);
   res.writeHead(result.status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': result.contentType ?? 'application/json; charset=utf-8',
     'content-length': typeof json === 'string' ? Buffer.byteLength(json) : json.byteLength,
     ...allow,
   });

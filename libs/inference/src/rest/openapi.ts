@@ -1,3 +1,4 @@
+import { PROTOBUF_MEDIA_TYPE } from '../protocol/proto-infer';
 import { DATATYPES } from '../protocol/tensor';
 
 /**
@@ -106,12 +107,35 @@ const readyOp = (params: object[]) => ({
     '404': notFound,
   },
 });
+/**
+ * A Keelson extension: the gRPC API's ModelInferRequest as the body, answered with its
+ * ModelInferResponse (what the gateway relays its gRPC clients' calls as); errors stay JSON.
+ */
+const protobuf = (message: string) => ({
+  [PROTOBUF_MEDIA_TYPE]: {
+    schema: {
+      type: 'string',
+      format: 'binary',
+      description: `an inference.${message} of open_inference_grpc.proto, serialized`,
+    },
+  },
+});
 const inferOp = (params: object[]) => ({
   summary: 'Inference',
+  description:
+    'A JSON `$inference_request`, or with `Content-Type: application/x-protobuf` a serialized ' +
+    'gRPC `ModelInferRequest` (answered with a `ModelInferResponse`). The path names the model ' +
+    'and version in both cases.',
   parameters: params,
-  requestBody: { required: true, content: json(inferRequest) },
+  requestBody: {
+    required: true,
+    content: { ...json(inferRequest), ...protobuf('ModelInferRequest') },
+  },
   responses: {
-    '200': { description: 'the outputs', content: json(inferResponse) },
+    '200': {
+      description: 'the outputs',
+      content: { ...json(inferResponse), ...protobuf('ModelInferResponse') },
+    },
     '400': error('the request is invalid: the message names the input and the problem'),
     '404': notFound,
     '413': error('the body is over the size limit'),

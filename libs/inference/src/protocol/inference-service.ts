@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS } from '../protocol/grpc-messages';
+import { PROTO_LOADER_OPTIONS } from './grpc-messages';
 
 export const INFERENCE_SERVICE_NAME = 'inference.GRPCInferenceService';
 
@@ -15,7 +15,7 @@ export type InferenceServiceDefinition = Record<InferenceRpc, MethodDefinition<a
 let definition: InferenceServiceDefinition | undefined;
 
 /** The .proto beside the protocol code: in src/, and in dist/ where tools/build/build.sh copies it. */
-export const PROTO_FILE = join(__dirname, '../protocol/open_inference_grpc.proto');
+export const PROTO_FILE = join(__dirname, 'open_inference_grpc.proto');
 
 /** The service definition, loaded once per process. */
 export function inferenceServiceDefinition(): InferenceServiceDefinition {
