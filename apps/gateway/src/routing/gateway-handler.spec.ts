@@ -1,3 +1,4 @@
+import { inferenceServiceDefinition, scanProtoTarget } from '@keelson/inference';
 import { NodePool, type NodeRecord } from '../pool/node-pool';
 import type { CallLimits, NodeTransport, RelayedInfer } from '../transport/node-transport';
 import { Dispatcher } from './dispatcher';
@@ -36,6 +37,13 @@ function gateway(nodes: Array<[string, NodeRecord['models']]>, random = Math.ran
                 outputs: [],
               }),
             ),
+          // A ModelInferResponse for the version asked, its id the client's bytes as hex.
+          inferProtoBody: async ({ model, version, body }: RelayedInfer) =>
+            inferenceServiceDefinition().ModelInfer.responseSerialize({
+              model_name: model,
+              model_version: version ?? 'production-of-node',
+              id: Buffer.from(body).toString('hex'),
+            }),
         }) as unknown as NodeTransport,
     },
   );
@@ -115,6 +123,30 @@ describe('GatewayHandler', () => {
     await expect(
       handler.inferRestBody({ model: 'nope', body: Buffer.from('{}') }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect({ requests: handler.requests, errors: handler.errors }).toEqual({
+      requests: 4,
+      errors: 1,
+    });
+  });
+
+  it("relays a gRPC client's ModelInfer bytes the same way, to the version the rules pick", async () => {
+    const { versions, handler } = gateway([['a', [m(1), m(2)]]], () => 0);
+    versions.set('churn', { production: 1, canary: 2, canaryWeight: 1 });
+    const body = Buffer.from([0x0a, 0x05, ...Buffer.from('churn')]);
+    const relay = async (version?: string) => {
+      const answer = Buffer.from(await handler.inferProtoBody({ model: 'churn', version, body }));
+      const id = (
+        inferenceServiceDefinition().ModelInfer.responseDeserialize(answer) as { id: string }
+      ).id;
+      return { ...scanProtoTarget(answer), id };
+    };
+    expect(await relay()).toEqual({ model: 'churn', version: '2', id: body.toString('hex') });
+    expect((await relay('1')).version).toBe('1');
+    versions.set('churn', { production: 3 }); // no node has 3: sent without a version
+    expect((await relay()).version).toBe('production-of-node');
+    await expect(handler.inferProtoBody({ model: 'nope', body })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect({ requests: handler.requests, errors: handler.errors }).toEqual({
       requests: 4,
       errors: 1,

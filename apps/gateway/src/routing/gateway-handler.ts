@@ -6,9 +6,11 @@ import {
   type InferResponse,
   type InferResponseJson,
   type ModelMetadata,
+  type ProtoInferCall,
   type RestInferCall,
   type ServerMetadata,
   LatencyWindow,
+  scanProtoTarget,
 } from '@keelson/inference';
 import type { NodePool, PoolNode, Target } from '../pool/node-pool';
 import type { CallLimits } from '../transport/node-transport';
@@ -83,6 +85,7 @@ export class GatewayHandler implements InferenceHandler {
       request.version,
       request.deadlineMs,
       (node, version, limits) => node.transport.infer({ ...request, version }, limits),
+      (response) => response.version,
     );
   }
 
@@ -90,9 +93,26 @@ export class GatewayHandler implements InferenceHandler {
    * A REST call relayed as bytes both ways (see InferenceHandler): the node it reaches decodes and
    * validates the body, and its answer goes back to the client as it came.
    */
-  async inferRestBody(call: RestInferCall): Promise<Uint8Array> {
-    return this.forward(call.model, call.version, call.deadlineMs, (node, version, limits) =>
-      node.transport.inferRestBody({ model: call.model, version, body: call.body }, limits),
+  inferRestBody(call: RestInferCall): Promise<Uint8Array> {
+    return this.relay(call, 'inferRestBody', restAnswerVersion);
+  }
+
+  /** A gRPC client's ModelInfer relayed the same way, protobuf bytes both ways. */
+  inferProtoBody(call: ProtoInferCall): Promise<Uint8Array> {
+    return this.relay(call, 'inferProtoBody', protoAnswerVersion);
+  }
+
+  private relay(
+    { model, version, body, deadlineMs }: RestInferCall | ProtoInferCall,
+    send: 'inferRestBody' | 'inferProtoBody',
+    answeredVersion: (answer: Uint8Array) => string | undefined,
+  ): Promise<Uint8Array> {
+    return this.forward(
+      model,
+      version,
+      deadlineMs,
+      (node, chosen, limits) => node.transport[send]({ model, version: chosen, body }, limits),
+      answeredVersion,
     );
   }
 
@@ -101,11 +121,12 @@ export class GatewayHandler implements InferenceHandler {
    * hedges, breakers), and counts its outcome in the heartbeat's totals, the model's traffic and
    * /metrics.
    */
-  private async forward<T extends InferResponse | Uint8Array>(
+  private async forward<T>(
     requestedModel: string,
     requestedVersion: string | undefined,
     deadlineMs: number | undefined,
     call: (node: PoolNode, version: string | undefined, limits: CallLimits) => Promise<T>,
+    answeredVersion: (response: T) => string | undefined,
   ): Promise<T> {
     const started = performance.now();
     const model = this.label(requestedModel);
@@ -210,12 +231,19 @@ const isClientMistake = (code: string) => code === 'INVALID_ARGUMENT' || code ==
  * The version a node answered with, for the rare call the gateway sent without one (no version
  * the `models` bucket names is warm): read from a relayed answer only then.
  */
-function answeredVersion(response: InferResponse | Uint8Array): string | undefined {
-  if (!(response instanceof Uint8Array)) return response.version;
+function restAnswerVersion(response: Uint8Array): string | undefined {
   try {
     const version = (JSON.parse(Buffer.from(response).toString('utf8')) as InferResponseJson)
       .model_version;
     return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function protoAnswerVersion(response: Uint8Array): string | undefined {
+  try {
+    return scanProtoTarget(response).version;
   } catch {
     return undefined;
   }

@@ -1,10 +1,13 @@
 import { Server, ServerCredentials, type ServerUnaryCall } from '@grpc/grpc-js';
 import {
   inferenceServiceDefinition,
+  modelInferRequestMessage,
   modelInferResponseMessage,
   parseModelInferRequest,
+  parseModelInferResponse,
   startInferenceGrpcServer,
   type ModelInferRequestMessage,
+  type ModelInferResponseMessage,
   type RunningInferenceGrpcServer,
 } from '@keelson/inference';
 import { GrpcNodeTransport } from './grpc-node-transport';
@@ -25,7 +28,7 @@ const ANSWER = {
 const soon = () => ({ deadlineMs: Date.now() + 5_000 });
 const json = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown;
 
-describe('GrpcNodeTransport relaying REST bodies', () => {
+describe('GrpcNodeTransport in front of a current node', () => {
   let node: RunningInferenceGrpcServer;
   let transport: GrpcNodeTransport;
   beforeAll(async () => {
@@ -37,18 +40,52 @@ describe('GrpcNodeTransport relaying REST bodies', () => {
     await node.shutdown();
   });
 
-  it("sends the client's bytes in a relay call and returns the node's JSON", async () => {
-    const answer = await transport.inferRestBody(
-      { model: 'echo', version: '3', body: BODY },
-      soon(),
-    );
-    expect(json(answer)).toEqual(ANSWER);
-    expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '3', id: 'r-1' });
+  describe('relaying REST bodies', () => {
+    it("sends the client's bytes in a relay call and returns the node's JSON", async () => {
+      const answer = await transport.inferRestBody(
+        { model: 'echo', version: '3', body: BODY },
+        soon(),
+      );
+      expect(json(answer)).toEqual(ANSWER);
+      expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '3', id: 'r-1' });
+    });
+
+    it("throws the node's refusal with its code", async () => {
+      const call = transport.inferRestBody({ model: 'other', body: BODY }, soon());
+      await expect(call).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model other' });
+    });
   });
 
-  it("throws the node's refusal with its code", async () => {
-    const call = transport.inferRestBody({ model: 'other', body: BODY }, soon());
-    await expect(call).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model other' });
+  describe("relaying gRPC clients' ModelInfer messages", () => {
+    const { ModelInfer } = inferenceServiceDefinition();
+    const message = (model: string, version?: string) =>
+      ModelInfer.requestSerialize(
+        modelInferRequestMessage({
+          model,
+          version,
+          id: 'p-1',
+          inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([0.5]) }],
+        }),
+      ) as Buffer;
+
+    it('sends the message to ModelInfer for the version the gateway chose, over the client one', async () => {
+      const answer = await transport.inferProtoBody(
+        { model: 'echo', version: '5', body: message('echo', '1') },
+        soon(),
+      );
+      expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '5', id: 'p-1' });
+      const decoded = parseModelInferResponse(
+        ModelInfer.responseDeserialize(answer as Buffer) as ModelInferResponseMessage,
+      );
+      expect(decoded).toMatchObject({ model: 'echo', version: '5', id: 'p-1' });
+      await transport.inferProtoBody({ model: 'echo', body: message('echo', '1') }, soon());
+      expect(seen.at(-1)!.version).toBe('1'); // no choice made: the client's stands
+    });
+
+    it("throws the node's refusal with its code", async () => {
+      const call = transport.inferProtoBody({ model: 'other', body: message('other') }, soon());
+      await expect(call).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model other' });
+    });
   });
 });
 

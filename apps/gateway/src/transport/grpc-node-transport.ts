@@ -11,6 +11,7 @@ import {
   restInferResponse,
   restRelayHeaders,
   UnaryGrpcClient,
+  withProtoVersion,
   type Datatype,
   type InferenceRpc,
   type InferRequest,
@@ -91,6 +92,19 @@ export class GrpcNodeTransport implements NodeTransport {
     const request = decodeRestInferBody(body);
     const response = await this.infer({ ...request, model, version }, limits);
     return Buffer.from(JSON.stringify(restInferResponse(request, response)));
+  }
+
+  /**
+   * A gRPC client's ModelInferRequest to the node's ModelInfer as it came, but for the version
+   * the gateway chose (a version field appended, which wins over the client's).
+   */
+  async inferProtoBody({ version, body }: RelayedInfer, limits: CallLimits) {
+    const payload = version === undefined ? body : withProtoVersion(body, version);
+    try {
+      return await this.send(this.service.ModelInfer.path, payload, limits);
+    } catch (error) {
+      throw this.failure(error, limits);
+    }
   }
 
   async modelMetadata(

@@ -1,6 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inferenceRequestListener, type InferRequest } from '@keelson/inference';
+import {
+  inferenceRequestListener,
+  inferenceServiceDefinition,
+  modelInferRequestMessage,
+  parseModelInferResponse,
+  type InferRequest,
+  type ModelInferResponseMessage,
+} from '@keelson/inference';
 import { HttpNodeTransport } from './http-node-transport';
 import { NodeUnreachable } from './node-transport';
 import { recordingNode } from './testing/recording-node';
@@ -81,6 +88,80 @@ describe('HttpNodeTransport relaying REST bodies', () => {
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('not valid JSON'),
     });
+  });
+});
+
+describe("HttpNodeTransport relaying gRPC clients' ModelInfer messages", () => {
+  const { ModelInfer } = inferenceServiceDefinition();
+  const message = (model: string) =>
+    ModelInfer.requestSerialize(
+      modelInferRequestMessage({ ...request(model), id: 'p-1' }),
+    ) as Buffer;
+
+  it('sends the message as protobuf to the version asked for and returns the node bytes', async () => {
+    const answer = await transport.inferProtoBody(
+      { model: 'echo', version: '4', body: message('echo') },
+      { deadlineMs: Date.now() + 2_000 },
+    );
+    expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '4', id: 'p-1' });
+    const decoded = parseModelInferResponse(
+      ModelInfer.responseDeserialize(Buffer.from(answer)) as ModelInferResponseMessage,
+    );
+    expect(decoded).toMatchObject({ model: 'echo', version: '4', id: 'p-1' });
+    expect(Array.from(decoded.outputs[0].data as Float64Array)).toEqual([0.5]);
+  });
+
+  it("throws the node's refusal with its code and message", async () => {
+    const limits = { deadlineMs: Date.now() + 2_000 };
+    await expect(
+      transport.inferProtoBody({ model: 'nope', body: message('nope') }, limits),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no model nope' });
+    await expect(
+      transport.inferProtoBody({ model: 'echo', body: Buffer.from([0x0a, 0x09]) }, limits),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('not a ModelInferRequest'),
+    });
+  });
+});
+
+describe('HttpNodeTransport in front of a node without the protobuf route', () => {
+  // An older node: it reads every inference body as JSON, whatever its Content-Type.
+  const listener = inferenceRequestListener(handler, { bodyLimit: 1 << 20 }, (_req, res) =>
+    res.writeHead(404).end(),
+  );
+  const old = createServer((req, res) => {
+    delete req.headers['content-type'];
+    listener(req, res);
+  });
+  let oldTransport: HttpNodeTransport;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    oldTransport = new HttpNodeTransport(`http://127.0.0.1:${(old.address() as AddressInfo).port}`);
+  });
+  afterAll(async () => {
+    oldTransport.close();
+    old.closeAllConnections();
+    await new Promise((resolve) => old.close(resolve));
+  });
+
+  it('falls back to decoding the message and sending JSON, with the same answer', async () => {
+    const { ModelInfer } = inferenceServiceDefinition();
+    const body = ModelInfer.requestSerialize(
+      modelInferRequestMessage({ ...request('echo'), id: 'o-1' }),
+    ) as Buffer;
+    for (let i = 0; i < 2; i++) {
+      const answer = await oldTransport.inferProtoBody(
+        { model: 'echo', version: '6', body },
+        { deadlineMs: Date.now() + 2_000 },
+      );
+      const decoded = parseModelInferResponse(
+        ModelInfer.responseDeserialize(Buffer.from(answer)) as ModelInferResponseMessage,
+      );
+      expect(decoded).toMatchObject({ model: 'echo', version: '6', id: 'o-1' });
+      expect(Array.from(decoded.outputs[0].data as Float64Array)).toEqual([0.5]);
+      expect(seen.at(-1)).toMatchObject({ model: 'echo', version: '6', id: 'o-1' });
+    }
   });
 });
 

@@ -2,7 +2,9 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { Pool, type Dispatcher } from 'undici';
 import {
   InferenceError,
+  inferProto,
   parseInferRequest,
+  PROTOBUF_MEDIA_TYPE,
   tensorJson,
   TIMEOUT_HEADER,
   type InferenceErrorCode,
@@ -18,6 +20,10 @@ import {
   type NodeTransport,
   type RelayedInfer,
 } from './node-transport';
+
+const JSON_MEDIA_TYPE = 'application/json';
+/** How a node without the protobuf route refuses a protobuf body (rest-routes.ts). */
+const NOT_JSON = 'the request body is not valid JSON';
 
 const CODE_BY_STATUS: Record<number, InferenceErrorCode> = {
   400: 'INVALID_ARGUMENT',
@@ -42,14 +48,16 @@ const tracer = trace.getTracer('keelson-gateway-http-transport');
  * level (`dispatch`, callbacks, no streams): per call it costs the gateway less than `node:http`'s
  * client, whose request and response objects, agent and streams, with their writes, were about a
  * third of the gateway's busy time. The default transport: for requests of a few rows it measured
- * faster than gRPC at every concurrency (docs/gateway.md). REST calls are relayed as bytes both
- * ways; calls that come in over gRPC travel as JSON tensors. The attempt's remaining time travels
+ * faster than gRPC at every concurrency (docs/gateway.md). Inference calls are relayed as bytes
+ * both ways: REST bodies as JSON, gRPC clients' ModelInfer messages as protobuf. The attempt's remaining time travels
  * in `TIMEOUT_HEADER`, so the node drops work the gateway has stopped waiting for; the gateway also
  * abandons the call at that deadline, which closes its connection.
  */
 export class HttpNodeTransport implements NodeTransport {
   private readonly pool: Pool;
   private readonly base: URL;
+  /** Whether the node takes protobuf inference bodies; false once it read one as JSON. */
+  private relaysProtobuf = true;
   /** Consecutive requests that could not reach the node. */
   private unreachableRun = 0;
 
@@ -96,10 +104,38 @@ export class HttpNodeTransport implements NodeTransport {
   }
 
   /** The client's bytes to the node, the node's bytes back: nothing decoded on the way. */
-  async inferRestBody({ model, version, body }: RelayedInfer, limits: CallLimits) {
-    const answer = await this.send('POST', `${modelPath(model, version)}/infer`, body, limits);
+  async inferRestBody(call: RelayedInfer, limits: CallLimits) {
+    return this.relay(call, JSON_MEDIA_TYPE, limits);
+  }
+
+  /**
+   * A gRPC client's ModelInferRequest, to the node's REST port as protobuf (rest-routes.ts). A
+   * node older than that route reads the bytes as JSON and refuses them; from then on its calls
+   * are decoded here and sent as JSON tensors, as before the relay.
+   */
+  async inferProtoBody(call: RelayedInfer, limits: CallLimits) {
+    if (this.relaysProtobuf) {
+      try {
+        return await this.relay(call, PROTOBUF_MEDIA_TYPE, limits);
+      } catch (error) {
+        const readAsJson = error instanceof InferenceError && error.message.startsWith(NOT_JSON);
+        if (!readAsJson || error instanceof NodeUnreachable) throw error;
+        this.relaysProtobuf = false;
+      }
+    }
+    const { model, version, body } = call;
+    return inferProto(
+      { infer: (request) => this.infer(request, limits) },
+      { model, version },
+      body,
+    );
+  }
+
+  private async relay({ model, version, body }: RelayedInfer, type: string, limits: CallLimits) {
+    const path = `${modelPath(model, version)}/infer`;
+    const answer = await this.send('POST', path, body, limits, type);
     if (answer.status === 200) return answer.body;
-    return this.json<never>(answer); // throws the node's error
+    return this.json<never>(answer); // throws the node's error, which is always JSON
   }
 
   async modelMetadata(
@@ -154,6 +190,7 @@ export class HttpNodeTransport implements NodeTransport {
     path: string,
     body: string | Uint8Array | undefined,
     limits: CallLimits,
+    contentType = JSON_MEDIA_TYPE,
   ): Promise<HttpAnswer> {
     return new Promise<HttpAnswer>((resolve, reject) => {
       if (limits.signal?.aborted) return reject(new CallCancelled());
@@ -169,7 +206,7 @@ export class HttpNodeTransport implements NodeTransport {
       const headers: Record<string, string> = {
         ...this.headers,
         [TIMEOUT_HEADER]: String(remaining),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(body !== undefined && { 'content-type': contentType }),
       };
       propagation.inject(trace.setSpan(context.active(), span), headers); // the trace goes on
       let settled = false;

@@ -6,7 +6,10 @@ import {
   type ModelMetadata,
 } from '@keelson/inference';
 
-/** A REST inference call to relay; its deadline is the attempt's, in {@link CallLimits}. */
+/**
+ * An inference call to relay as bytes (a REST body or a protobuf ModelInferRequest); its deadline
+ * is the attempt's, in {@link CallLimits}.
+ */
 export type RelayedInfer = Omit<RestInferCall, 'deadlineMs'>;
 
 /** One call's limits: when to give up, and a signal that abandons it early (a hedge's loser). */
@@ -28,6 +31,11 @@ export interface NodeTransport {
    * production one when there is none), answered with the bytes of the node's REST response.
    */
   inferRestBody(call: RelayedInfer, limits: CallLimits): Promise<Uint8Array>;
+  /**
+   * A protobuf `ModelInferRequest` (a gRPC client's, not yet decoded) for the model at its
+   * version, answered with the bytes of the node's `ModelInferResponse`.
+   */
+  inferProtoBody(call: RelayedInfer, limits: CallLimits): Promise<Uint8Array>;
   modelMetadata(
     name: string,
     version: string | undefined,
