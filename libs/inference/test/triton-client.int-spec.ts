@@ -4,34 +4,12 @@
  * tritonclient are set up by ensure-tritonclient.sh; when that cannot be done the test fails, it
  * never skips.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { runCommand as run, tritonPython } from '@keelson/testing';
 import { DATATYPES } from '../src/protocol/tensor';
 import { startEchoServer, type EchoServer } from './triton-client/echo-server';
 
 const dir = join(__dirname, 'triton-client');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a process without blocking the event loop (the echo server answers from this process). */
-const run = (file: string, args: string[], timeoutMs: number): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout: String(stdout),
-          stderr: String(stderr),
-        }),
-    );
-  });
 
 interface Check {
   protocol: 'http' | 'grpc';
@@ -45,17 +23,7 @@ describe('tritonclient against the Keelson protocol front ends', () => {
   let server: EchoServer;
 
   beforeAll(async () => {
-    const ensured = await run(
-      'bash',
-      [join(__dirname, '../../../tools/test/ensure-tritonclient.sh')],
-      540_000,
-    );
-    if (ensured.code !== 0) {
-      throw new Error(
-        `Python with tritonclient is required and could not be set up (ensure-tritonclient.sh exited ${ensured.code}):\n${ensured.stderr}`,
-      );
-    }
-    python = ensured.stdout.trim().split('\n').at(-1)!;
+    python = await tritonPython();
     server = await startEchoServer();
   }, 600_000);
 

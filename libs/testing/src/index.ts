@@ -10,3 +10,4 @@ export * from './simulated-telemetry';
 export * from './mongo-fault-proxy';
 export * from './helm-chart';
 export * from './compose-file';
+export * from './triton-conformance';

@@ -1,8 +1,9 @@
-"""A real prediction node, driven by NVIDIA's own clients (tritonclient.http and tritonclient.grpc).
+"""A real prediction node or the gateway in front of nodes, driven by NVIDIA's own clients
+(tritonclient.http and tritonclient.grpc).
 
-    python node_conformance.py --rest 127.0.0.1:8100 --grpc 127.0.0.1:8200 --model <churn model>
+    python triton_conformance.py --rest 127.0.0.1:8100 --grpc 127.0.0.1:8200 --model <churn model> --token <t>
 
-The node serves a churn model (inputs tenure FP64 [-1,1], spend FP64 [-1,1], plan BYTES [-1,1];
+The server serves a churn model (inputs tenure FP64 [-1,1], spend FP64 [-1,1], plan BYTES [-1,1];
 outputs probabilities FP32 [-1,2], label INT64 [-1]) as version 1. Prints one JSON line per check
 and a summary; exits 1 if any check failed, 2 if tritonclient is missing.
 """
@@ -64,9 +65,9 @@ def main():
     parser.add_argument("--rest", required=True)
     parser.add_argument("--grpc", required=True)
     parser.add_argument("--model", required=True)
-    parser.add_argument("--token", required=True, help="the node token (nodes refuse calls without it)")
+    parser.add_argument("--token", required=True, help="the node token, or the gateway's API key")
     args = parser.parse_args()
-    # Every call carries the node token, as the gateway's do; tritonclient sends headers as gRPC metadata too.
+    # Every call carries the credential as a bearer token; tritonclient sends headers as gRPC metadata too.
     auth = {"authorization": f"Bearer {args.token}"}
     answers = {}
 
