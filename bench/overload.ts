@@ -2,7 +2,8 @@
 // the e2e tests run them) offered three times what they can serve, with its adaptive concurrency
 // limit off and then on, in the one run. Per mode, on a fresh pool:
 //   1. unloaded: one closed-loop client for BENCH_UNLOADED_SECONDS (3): the unloaded p99;
-//   2. capacity: BENCH_CLIENTS (32) closed-loop clients for BENCH_CAPACITY_SECONDS (5): answers/s;
+//   2. capacity: BENCH_CLIENTS (32) closed-loop clients for BENCH_CAPACITY_SECONDS (5), the best of
+//      BENCH_CAPACITY_WINDOWS (3) such windows: answers/s;
 //   3. overload: open-loop arrivals at 3x the capacity measured with the limit off, for
 //      BENCH_OVERLOAD_SECONDS (10): goodput (answers within BENCH_DEADLINE_MS, 1 s, per second)
 //      and the p99 of the answered requests;
@@ -18,6 +19,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 64);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const UNLOADED_MS = Number(process.env.BENCH_UNLOADED_SECONDS ?? 3) * 1_000;
 const CAPACITY_MS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 5) * 1_000;
+const CAPACITY_WINDOWS = Number(process.env.BENCH_CAPACITY_WINDOWS ?? 3);
 const OVERLOAD_MS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 10) * 1_000;
 const RECOVERY_MS = 10_000;
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -119,10 +121,19 @@ async function mode(limit: 'off' | 'adaptive', reference?: number) {
       unloaded.map((s) => s.ms),
       0.99,
     );
-    const loaded = await closedLoop(send, CLIENTS, CAPACITY_MS);
-    const capacity = loaded.filter((s) => s.status === 200).length / (CAPACITY_MS / 1_000);
+    // The best of several windows: on a shared 2-core machine one window can catch the pool slow
+    // (883 against 2,995 answers/s in two runs of 2026-12-04), and every later figure is scaled
+    // by this one.
+    const windows: number[] = [];
+    for (let i = 0; i < CAPACITY_WINDOWS; i++) {
+      const loaded = await closedLoop(send, CLIENTS, CAPACITY_MS);
+      windows.push(loaded.filter((s) => s.status === 200).length / (CAPACITY_MS / 1_000));
+    }
+    const capacity = Math.max(...windows);
     const offered = 3 * (reference ?? capacity);
-    say(`${limit}: unloaded p99 ${round(unloadedP99)} ms, capacity ${Math.round(capacity)}/s`);
+    say(
+      `${limit}: unloaded p99 ${round(unloadedP99)} ms, capacity ${Math.round(capacity)}/s (windows: ${windows.map(Math.round).join(', ')})`,
+    );
 
     const over = await openLoop(send, offered, OVERLOAD_MS);
     // The load drops the moment the overload window ends, whatever is still queued.
