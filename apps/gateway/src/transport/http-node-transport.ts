@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import {
   InferenceError,
   inferProto,
+  NOT_JSON_MESSAGE,
   parseInferRequest,
   PROTOBUF_MEDIA_TYPE,
   tensorJson,
@@ -22,8 +23,6 @@ import {
 } from './node-transport';
 
 const JSON_MEDIA_TYPE = 'application/json';
-/** How a node without the protobuf route refuses a protobuf body (rest-routes.ts). */
-const NOT_JSON = 'the request body is not valid JSON';
 
 const CODE_BY_STATUS: Record<number, InferenceErrorCode> = {
   400: 'INVALID_ARGUMENT',
@@ -49,9 +48,9 @@ const tracer = trace.getTracer('keelson-gateway-http-transport');
  * client, whose request and response objects, agent and streams, with their writes, were about a
  * third of the gateway's busy time. The default transport: for requests of a few rows it measured
  * faster than gRPC at every concurrency (docs/gateway.md). Inference calls are relayed as bytes
- * both ways: REST bodies as JSON, gRPC clients' ModelInfer messages as protobuf. The attempt's remaining time travels
- * in `TIMEOUT_HEADER`, so the node drops work the gateway has stopped waiting for; the gateway also
- * abandons the call at that deadline, which closes its connection.
+ * both ways: REST bodies as JSON, gRPC clients' ModelInfer messages as protobuf. The attempt's
+ * remaining time travels in `TIMEOUT_HEADER`, so the node drops work the gateway has stopped
+ * waiting for; the gateway also abandons the call at that deadline, which closes its connection.
  */
 export class HttpNodeTransport implements NodeTransport {
   private readonly pool: Pool;
@@ -118,7 +117,8 @@ export class HttpNodeTransport implements NodeTransport {
       try {
         return await this.relay(call, PROTOBUF_MEDIA_TYPE, limits);
       } catch (error) {
-        const readAsJson = error instanceof InferenceError && error.message.startsWith(NOT_JSON);
+        const readAsJson =
+          error instanceof InferenceError && error.message.startsWith(NOT_JSON_MESSAGE);
         if (!readAsJson || error instanceof NodeUnreachable) throw error;
         this.relaysProtobuf = false;
       }

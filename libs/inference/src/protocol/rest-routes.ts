@@ -157,6 +157,12 @@ export async function inferRest(
   return JSON.stringify(restInferResponse(parsed, await handler.infer({ ...parsed, ...at })));
 }
 
+/**
+ * How a body that is not JSON is refused. Exported because it is also how a node older than the
+ * protobuf route refuses a protobuf body, which the gateway's HTTP transport recognises.
+ */
+export const NOT_JSON_MESSAGE = 'the request body is not valid JSON';
+
 function jsonBody(body: unknown): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
   const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
@@ -166,7 +172,7 @@ function jsonBody(body: unknown): unknown {
     try {
       return JSON.parse(quoteNonFinite(text));
     } catch {
-      throw invalid(`the request body is not valid JSON: ${(error as Error).message}`);
+      throw invalid(`${NOT_JSON_MESSAGE}: ${(error as Error).message}`);
     }
   }
 }
