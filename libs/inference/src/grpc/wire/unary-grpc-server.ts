@@ -1,23 +1,15 @@
 /**
- * A gRPC server for unary methods on Node's own `http2` module. Every RPC of the Open Inference
- * Protocol's service is unary, and grpc-js's server spends a third of a node's busy time in its
- * interceptor chain and call objects (docs/benchmarks.md); this one does per call what the
- * protocol requires and no more: check the content type, find the method, read one
- * length-prefixed message (decompressing gzip or deflate), honour `grpc-timeout`, check the
- * credential, answer with headers, one message and the status trailers, or trailers only on a
- * failure.
+ * A gRPC server for unary methods on Keelson's own HTTP/2 connection (h2/). Every RPC of the
+ * Open Inference Protocol's service is unary, and grpc-js's server spends a third of a node's busy
+ * time in its interceptor chain and call objects, Node's `http2` a Duplex stream and two writes an
+ * answer (docs/benchmarks.md); this one does per call what the protocol requires and no more:
+ * check the content type, find the method, read one length-prefixed message (decompressing gzip
+ * or deflate), honour `grpc-timeout`, check the credential, answer with headers, one message and
+ * the status trailers, or trailers only on a failure.
  */
-import {
-  constants,
-  createSecureServer,
-  createServer,
-  type Http2SecureServer,
-  type Http2Server,
-  type Http2Session,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type ServerHttp2Stream,
-} from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http2';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { gunzip, inflate, type ZlibOptions } from 'node:zlib';
 import { status } from '@grpc/grpc-js';
@@ -29,6 +21,9 @@ import {
   parseGrpcTimeout,
   type WireMessage,
 } from './grpc-wire';
+import { H2ServerConnection } from './h2/h2-server-connection';
+import type { H2ServerStream } from './h2/h2-server-stream';
+import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
 
 /** What a method sees of its call: the request headers (gRPC metadata) and the deadline. */
 export interface UnaryCall {
@@ -64,13 +59,19 @@ export interface RunningUnaryGrpcServer {
   shutdown(): Promise<void>;
 }
 
-const RESPONSE_HEADERS: OutgoingHttpHeaders = {
-  [constants.HTTP2_HEADER_STATUS]: 200,
-  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto',
-  'grpc-accept-encoding': 'identity,deflate,gzip',
-  'grpc-encoding': 'identity',
-};
-const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': status.OK, 'grpc-message': 'OK' };
+const RESPONSE_HEADERS: HeaderPair[] = [
+  [':status', '200'],
+  ['content-type', 'application/grpc+proto'],
+  ['grpc-accept-encoding', 'identity,deflate,gzip'],
+  ['grpc-encoding', 'identity'],
+];
+/** The blocks every answer sends, encoded once (they leave the peer's HPACK table alone). */
+const RESPONSE_BLOCK = encodeHeaderBlock(RESPONSE_HEADERS);
+const OK_TRAILERS_BLOCK = encodeHeaderBlock([
+  ['grpc-status', String(status.OK)],
+  ['grpc-message', 'OK'],
+]);
+const UNSUPPORTED_MEDIA_BLOCK = encodeHeaderBlock([[':status', '415']]);
 const decompressors: Record<string, (bytes: Buffer, options: ZlibOptions) => Promise<Buffer>> = {
   gzip: promisify(gunzip),
   deflate: promisify(inflate),
@@ -89,27 +90,27 @@ class UnaryExchange {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly stream: ServerHttp2Stream,
+    private readonly stream: H2ServerStream,
     private readonly toStatus: ToGrpcStatus,
   ) {
-    stream.once('close', () => this.finish());
+    stream.onClose = () => this.finish();
   }
 
   /** True once the call has an answer, a failure, or a cancelled stream. */
   get ended(): boolean {
-    return this.done || this.stream.destroyed || this.stream.closed;
+    return this.done || this.stream.closed;
   }
 
   /** Ends the call with a failure unless it has ended already (trailers only: nothing sent yet). */
   fail(code: status, message: string): void {
     if (this.finish()) return;
-    this.send(() => {
-      this.stream.respond(
-        { ...RESPONSE_HEADERS, 'grpc-status': code, 'grpc-message': encodeGrpcMessage(message) },
-        { endStream: true },
-      );
-      this.stream.resume(); // whatever the client still sends is read and dropped
-    });
+    this.stream.respond(
+      encodeHeaderBlock([
+        ...RESPONSE_HEADERS,
+        ['grpc-status', String(code)],
+        ['grpc-message', encodeGrpcMessage(message)],
+      ]),
+    );
   }
 
   failWith(error: unknown): void {
@@ -126,25 +127,7 @@ class UnaryExchange {
       );
     }
     if (this.finish()) return;
-    this.send(() => {
-      this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-      this.stream.once('wantTrailers', () =>
-        this.send(() => this.stream.sendTrailers(OK_TRAILERS)),
-      );
-      this.stream.end(frameMessage(payload));
-    });
-  }
-
-  /**
-   * Writes on the stream. A client can reset it between the check and the write, and Node then
-   * throws (ERR_HTTP2_INVALID_STREAM): the call is over for that client, and the server goes on.
-   */
-  private send(write: () => void): void {
-    try {
-      write();
-    } catch {
-      if (!this.stream.destroyed) this.stream.destroy();
-    }
+    this.stream.respond(RESPONSE_BLOCK, frameMessage(payload), OK_TRAILERS_BLOCK);
   }
 
   /** The call fails with DEADLINE_EXCEEDED when its answer is not ready in `ms`. */
@@ -185,19 +168,17 @@ async function unpack(message: WireMessage, encoding: string, maxBytes: number):
 function handleStream(
   methods: ReadonlyMap<string, UnaryMethod>,
   options: UnaryGrpcServerOptions,
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
+  stream: H2ServerStream,
 ): void {
-  stream.on('error', () => undefined); // a reset stream ends in 'close'; nothing to answer
-  const contentType = headers[constants.HTTP2_HEADER_CONTENT_TYPE];
+  const headers = stream.headers;
+  const contentType = headers['content-type'];
   if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
-    stream.respond({ [constants.HTTP2_HEADER_STATUS]: 415 }, { endStream: true });
-    return;
+    return stream.respond(UNSUPPORTED_MEDIA_BLOCK);
   }
   const exchange = new UnaryExchange(stream, options.toStatus);
-  const path = String(headers[constants.HTTP2_HEADER_PATH] ?? '');
+  const path = String(headers[':path'] ?? '');
   const method = methods.get(path);
-  if (!method || headers[constants.HTTP2_HEADER_METHOD] !== 'POST') {
+  if (!method || headers[':method'] !== 'POST') {
     return exchange.fail(status.UNIMPLEMENTED, `The server does not implement the method ${path}`);
   }
   let deadlineMs: number | undefined;
@@ -211,21 +192,21 @@ function handleStream(
     return exchange.failWith(error);
   }
   const reader = new MessageReader(options.maxMessageBytes);
-  stream.on('data', (chunk: Buffer) => {
+  stream.onData = (chunk) => {
     if (exchange.ended) return;
     try {
       reader.push(chunk);
     } catch (error) {
       exchange.failWith(error);
     }
-  });
-  stream.once('end', () => {
+  };
+  stream.onEnd = () => {
     if (exchange.ended) return;
     void respond(method, options, headers, reader, deadlineMs).then(
       (payload) => exchange.answer(payload, options.maxMessageBytes),
       (error: unknown) => exchange.failWith(error),
     );
-  });
+  };
 }
 
 async function respond(
@@ -261,25 +242,23 @@ export async function startUnaryGrpcServer(
   address: string,
   options: UnaryGrpcServerOptions,
 ): Promise<RunningUnaryGrpcServer> {
-  // grpc-js's server lifts Node's 10 MB cap on a session's buffered bytes too: messages run to
-  // 64 MB, and Node answers a session over the cap by closing it.
-  const settings = { maxSessionMemory: Number.MAX_SAFE_INTEGER };
-  const server: Http2Server | Http2SecureServer = options.tls
-    ? createSecureServer({ ...settings, cert: options.tls.cert, key: options.tls.key })
-    : createServer(settings);
-  const sessions = new Set<Http2Session>();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('error', () => undefined); // a broken connection ends its streams with 'close'
-    session.once('close', () => sessions.delete(session));
+  const connections = new Set<H2ServerConnection>();
+  const serve = (socket: Socket) => {
+    const connection = new H2ServerConnection(socket, (stream) =>
+      handleStream(methods, options, stream),
+    );
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2'] })
+    : createServer();
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    // Over TLS, HTTP/2 is what ALPN agreed on; a client that offered only HTTP/1.1 is dropped.
+    if (options.tls && (socket as TLSSocket).alpnProtocol !== 'h2') return socket.destroy();
+    serve(socket);
   });
-  server.on('stream', (stream, headers) => {
-    try {
-      handleStream(methods, options, stream, headers);
-    } catch {
-      stream.destroy(); // a stream the client reset before its first answer: nothing to tell it
-    }
-  });
+  server.on('tlsClientError', (_error, socket: Socket) => socket.destroy());
   const { host, port } = splitAddress(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -295,7 +274,7 @@ export async function startUnaryGrpcServer(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         // GOAWAY: the client opens no new stream here; the ones running finish, then it closes.
-        for (const session of sessions) session.close();
+        for (const connection of connections) connection.close();
       }),
   };
 }
