@@ -1,6 +1,13 @@
 import { status } from '@grpc/grpc-js';
-import { freePort } from '@keelson/testing';
-import { GrpcStatusError } from './grpc-wire';
+import type { AddressInfo } from 'node:net';
+import {
+  createServer,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+} from 'node:http2';
+import { freePort, waitFor } from '@keelson/testing';
+import { frameMessage, GrpcStatusError } from './grpc-wire';
 import { UnaryGrpcClient } from './unary-grpc-client';
 import {
   startUnaryGrpcServer,
@@ -106,5 +113,86 @@ describe('the unary gRPC client against the unary server', () => {
     server = await serve(port);
     expect(await reverseOf('back')).toBe('kcab');
     expect(client.reachable()).toBe(true);
+  });
+});
+
+/**
+ * Against Node's own `http2` server (nghttp2): the client's frames and header blocks are read by
+ * another implementation, with its default 64 KB windows, and its GOAWAY is honoured.
+ */
+describe('the unary gRPC client against another HTTP/2 server', () => {
+  let server: Http2Server;
+  let client: UnaryGrpcClient;
+  const metadata: IncomingHttpHeaders[] = [];
+  const sessions = new Set<ServerHttp2Session>();
+  const soon = () => ({ deadlineMs: Date.now() + 5_000 });
+
+  beforeAll(async () => {
+    server = createServer();
+    server.on('session', (session) => sessions.add(session));
+    server.on('stream', (stream, headers) => {
+      metadata.push(headers);
+      stream.on('error', () => undefined); // the held call, when its session is destroyed
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const body = Buffer.concat(chunks).subarray(5);
+        if (body.toString() === 'hang') return; // answered by no one: GOAWAY refuses it
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc' },
+          { waitForTrailers: true },
+        );
+        stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': 0 }));
+        // Twice what was sent: past the client's 64 KB default and its stream window.
+        stream.end(frameMessage(Buffer.concat([body, body])));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    client = new UnaryGrpcClient(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      8 << 20,
+    );
+  });
+
+  afterAll(async () => {
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends large requests and reads large answers within the windows both ways', async () => {
+    const sent = Buffer.alloc(1_500_000, 7);
+    const answers = await Promise.all(
+      [sent, Buffer.from('small')].map((body) =>
+        client.call('/test.Big/Double', body, {
+          deadlineMs: Date.now() + 10_000,
+          headers: { 'x-tenant': 'a', 'x-list': ['1', '2'] },
+        }),
+      ),
+    );
+    expect(answers[0].equals(Buffer.concat([sent, sent]))).toBe(true);
+    expect(answers[1].toString()).toBe('smallsmall');
+    expect(metadata.at(-1)).toMatchObject({
+      ':method': 'POST',
+      ':path': '/test.Big/Double',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'x-tenant': 'a',
+    });
+    expect(metadata.at(-1)?.['grpc-timeout']).toMatch(/^\d+m$/);
+  });
+
+  it('opens a new connection after a GOAWAY; a call lost with its connection fails UNAVAILABLE', async () => {
+    const before = metadata.length;
+    const hung = failure(client.call('/test.Big/Double', Buffer.from('hang'), soon()));
+    await waitFor('the server to hold the call', () => metadata.length > before || undefined);
+    const first = [...sessions];
+    for (const session of first) session.goaway(); // the held call may finish; no new one here
+    await waitFor('the client to read the GOAWAY', async () => {
+      const answer = await client.call('/test.Big/Double', Buffer.from('again'), soon());
+      return sessions.size > first.length ? answer : undefined;
+    });
+    for (const session of first) session.destroy();
+    const lost = await hung;
+    expect([lost.code, lost.message]).toEqual([status.UNAVAILABLE, 'the connection closed']);
   });
 });

@@ -1,19 +1,18 @@
 /**
- * A gRPC client for unary calls on Node's own `http2` module: one connection to one server, every
- * call multiplexed on it, reconnected on the next call after the server closes it. It is the
- * gateway's transport to its nodes, where grpc-js's client cost about 190 µs of CPU a call
- * (docs/benchmarks.md) and this one sends the same frames for a fraction of it.
+ * A gRPC client for unary calls on Keelson's own HTTP/2 connection (h2/): one connection to one
+ * server, every call multiplexed on it, reconnected on the next call after the server closes it.
+ * It is the gateway's transport to its nodes, where grpc-js's client cost about 190 µs of CPU a
+ * call and Node's `http2` a Duplex stream per call (docs/benchmarks.md); this one sends the same
+ * frames, every call of an event-loop turn in one write.
  */
-import {
-  connect,
-  constants,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-} from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import { frameMessage, GrpcStatusError, MessageReader } from './grpc-wire';
+import { H2ClientConnection } from './h2/h2-client-connection';
+import { H2Error } from './h2/h2-frames';
+import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
 
 export interface UnaryCallOptions {
   /** Further request headers: the call's metadata. */
@@ -43,16 +42,41 @@ function decodeMessage(value: unknown): string {
   }
 }
 
+/** gRPC's mapping of the code a stream was reset with (PROTOCOL-HTTP2.md, "Errors"). */
+function statusOfReset(code: number | undefined): status {
+  if (code === undefined || code === H2Error.REFUSED_STREAM) return status.UNAVAILABLE;
+  if (code === H2Error.CANCEL) return status.CANCELLED;
+  if (code === H2Error.ENHANCE_YOUR_CALM) return status.RESOURCE_EXHAUSTED;
+  return status.INTERNAL;
+}
+
+/** Metadata as header pairs: lower-case names, a list's values one pair each. */
+function metadataPairs(headers: OutgoingHttpHeaders | undefined): HeaderPair[] {
+  const pairs: HeaderPair[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) {
+      pairs.push([name.toLowerCase(), String(one)]);
+    }
+  }
+  return pairs;
+}
+
 export class UnaryGrpcClient {
-  private session?: ClientHttp2Session;
+  private connection?: H2ClientConnection;
   /** Whether the last connection attempt failed (and none has succeeded since). */
   private refused = false;
+  /** Why the last connection failed, for the calls it took with it. */
+  private lastError = 'the connection closed';
+  private readonly url: URL;
 
   /** `target`: `http://host:port`, or `https://host:port` for TLS (Node's trusted roots). */
   constructor(
-    private readonly target: string,
+    target: string,
     private readonly maxMessageBytes: number,
-  ) {}
+  ) {
+    this.url = new URL(target);
+  }
 
   /** The answer's message bytes, or a GrpcStatusError with the call's status. */
   call(path: string, payload: Uint8Array, options: UnaryCallOptions): Promise<Buffer> {
@@ -64,21 +88,20 @@ export class UnaryGrpcClient {
       if (remaining <= 0) {
         return reject(new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }
-      let stream: ClientHttp2Stream;
-      try {
-        stream = this.connection().request({
-          [constants.HTTP2_HEADER_METHOD]: 'POST',
-          [constants.HTTP2_HEADER_PATH]: path,
-          [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': `${remaining}m`,
-          ...options.headers,
-        });
-      } catch (error) {
-        // A session closing under the call (GOAWAY, a broken socket) refuses new streams at once.
-        this.session = undefined;
-        return reject(new GrpcStatusError(status.UNAVAILABLE, (error as Error).message));
-      }
+      const connection = this.connect();
+      const stream = connection.request(
+        encodeHeaderBlock([
+          [':method', 'POST'],
+          [':scheme', this.url.protocol === 'https:' ? 'https' : 'http'],
+          [':path', path],
+          [':authority', this.url.host],
+          ['content-type', 'application/grpc'],
+          ['te', 'trailers'],
+          ['grpc-timeout', `${remaining}m`],
+          ...metadataPairs(options.headers),
+        ]),
+        frameMessage(payload),
+      );
       const reader = new MessageReader(this.maxMessageBytes);
       let settled = false;
       let code: status | undefined;
@@ -89,7 +112,7 @@ export class UnaryGrpcClient {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         if (error) {
-          if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+          if (!stream.closed) connection.reset(stream, H2Error.CANCEL);
           return reject(error);
         }
         if (code === undefined) {
@@ -112,43 +135,47 @@ export class UnaryGrpcClient {
           details = decodeMessage(headers['grpc-message']);
         }
       };
-      stream.on('response', (headers) => {
-        this.refused = false;
-        const httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS]);
-        if (httpStatus !== 200) {
-          return finish(
-            new GrpcStatusError(statusOfHttp(httpStatus), `the server answered HTTP ${httpStatus}`),
-          );
+      stream.onHeaders = (headers) => {
+        if (headers[':status'] !== undefined) {
+          this.refused = false;
+          const httpStatus = Number(headers[':status']);
+          if (httpStatus !== 200) {
+            return finish(
+              new GrpcStatusError(
+                statusOfHttp(httpStatus),
+                `the server answered HTTP ${httpStatus}`,
+              ),
+            );
+          }
         }
-        readStatus(headers); // a trailers-only answer
-      });
-      stream.on('trailers', readStatus);
-      stream.on('data', (chunk: Buffer) => {
+        readStatus(headers); // the answer's trailers, or a trailers-only answer
+      };
+      stream.onData = (chunk) => {
         try {
           reader.push(chunk);
         } catch (error) {
           finish(error as GrpcStatusError);
         }
-      });
-      stream.on('end', () => finish());
-      // Every stream closes; only one closed before its end is a failure (an Error costs its
-      // stack trace, so it is made only then).
-      stream.on('close', () => {
-        if (!settled) {
-          finish(new GrpcStatusError(status.UNAVAILABLE, 'the stream closed before its status'));
-        }
-      });
-      stream.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') this.refused = true;
-        finish(new GrpcStatusError(status.UNAVAILABLE, error.message));
-      });
+      };
+      stream.onEnd = () => finish();
+      // A stream that closes before its end is a failure (an Error costs its stack trace, so it
+      // is made only then): reset by the server, or its connection lost.
+      stream.onClose = () => {
+        if (settled) return;
+        const reset = stream.resetCode;
+        finish(
+          new GrpcStatusError(
+            statusOfReset(reset),
+            reset === undefined ? this.lastError : `the stream was reset with HTTP/2 code ${reset}`,
+          ),
+        );
+      };
       const timer = setTimeout(
         () => finish(new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded')),
         remaining,
       );
       const onAbort = () => finish(new GrpcStatusError(status.CANCELLED, 'call cancelled'));
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      stream.end(frameMessage(payload));
     });
   }
 
@@ -159,23 +186,33 @@ export class UnaryGrpcClient {
 
   /** Lets the calls running finish (GOAWAY), then closes the connection. */
   close(): void {
-    this.session?.close();
-    this.session = undefined;
+    this.connection?.close();
+    this.connection = undefined;
   }
 
-  private connection(): ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const session = connect(this.target, { maxSessionMemory: Number.MAX_SAFE_INTEGER });
-    session.on('error', () => (this.refused = true)); // its streams fail with it
-    // A server going away (GOAWAY, or a closed socket) is reconnected on the next call.
-    const forget = () => {
-      if (this.session === session) this.session = undefined;
-    };
-    session.once('goaway', forget);
-    session.once('close', forget);
-    session.once('connect', () => (this.refused = false));
-    session.unref(); // an idle connection does not keep the process alive
-    this.session = session;
-    return session;
+  /** The open connection, or a new one (after the server closed the last, or it failed). */
+  private connect(): H2ClientConnection {
+    if (this.connection?.usable) return this.connection;
+    const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const tls = this.url.protocol === 'https:';
+    const port = Number(this.url.port || (tls ? 443 : 80));
+    const socket: Socket = tls
+      ? connectTls({
+          host,
+          port,
+          ALPNProtocols: ['h2'],
+          ...(isIP(host) === 0 && { servername: host }),
+        })
+      : connectTcp({ host, port });
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      this.refused = false;
+    });
+    socket.once('error', (error) => {
+      this.refused = true;
+      this.lastError = error.message;
+    });
+    socket.unref(); // an idle connection does not keep the process alive
+    this.connection = new H2ClientConnection(socket);
+    return this.connection;
   }
 }

@@ -21,8 +21,7 @@ import {
   parseGrpcTimeout,
   type WireMessage,
 } from './grpc-wire';
-import { H2ServerConnection } from './h2/h2-server-connection';
-import type { H2ServerStream } from './h2/h2-server-stream';
+import { H2ServerConnection, type H2ServerStream } from './h2/h2-server-connection';
 import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
 
 /** What a method sees of its call: the request headers (gRPC metadata) and the deadline. */

@@ -1,97 +1,40 @@
 /**
- * The server side of one HTTP/2 connection (RFC 9113), as much as a unary RPC server needs:
- * streams the client opens, each read as headers and data and answered once with headers, an
- * optional body and optional trailers. No push, no priorities (ignored, as the RFC allows).
- *
- * Why not Node's `http2`: it makes a Duplex stream, a headers object and several C++ crossings per
- * stream, and writes a stream's trailers one event-loop turn after its data, so a gRPC answer
- * costs two writes (docs/benchmarks.md). Here every frame an event-loop turn produces, on every
- * stream of the connection, leaves in one write.
+ * The server side of an HTTP/2 connection (h2-connection.ts): the client's preface, streams the
+ * client opens, each answered once, and a graceful GOAWAY.
  */
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import {
-  CLIENT_PREFACE,
-  DEFAULT_MAX_FRAME_SIZE,
-  DEFAULT_WINDOW_SIZE,
-  Flag,
-  frame,
-  FRAME_HEADER_BYTES,
-  FrameType,
-  goAwayFrame,
-  H2Error,
-  headerFrames,
-  MAX_WINDOW_SIZE,
-  rstStreamFrame,
-  Setting,
-  settingsFrame,
-  windowUpdateFrame,
-} from './h2-frames';
-import { HpackDecoder, type HeaderPair } from './hpack';
-import { H2ServerStream, type StreamConnection } from './h2-server-stream';
+import { ConnectionError, H2Connection, STREAM_WINDOW } from './h2-connection';
+import { CLIENT_PREFACE, goAwayFrame, H2Error, rstStreamFrame } from './h2-frames';
+import { H2Stream } from './h2-stream';
 
-/** What this side lets a peer send: a stream's window, the connection's, a header list's size. */
-const STREAM_WINDOW = 1 << 20;
-const CONNECTION_WINDOW = 16 << 20;
-const MAX_HEADER_LIST_BYTES = 64 << 10;
-/** How long a client may keep its side open after this side has ended the connection. */
-const CLOSE_GRACE_MS = 5_000;
-/** Up to this many bytes a flush copies its frames into one buffer. */
-const COALESCE_BYTES = 256 << 10;
+/** A request stream: the client's headers, then its body through the stream's callbacks. */
+export class H2ServerStream extends H2Stream {
+  constructor(
+    connection: H2ServerConnection,
+    id: number,
+    readonly headers: IncomingHttpHeaders,
+    sendWindow: number,
+  ) {
+    super(connection, id, sendWindow, STREAM_WINDOW);
+  }
 
-/** A protocol violation: the connection ends with GOAWAY and this code. */
-class ConnectionError extends Error {
-  constructor(readonly code: number) {
-    super(`HTTP/2 error ${code}`);
+  /** The answer: headers alone end the stream; or headers, a body and trailers. */
+  respond(headers: Buffer, body?: Buffer, trailers?: Buffer): void {
+    this.send(headers, body, trailers);
   }
 }
 
-interface PendingHeaders {
-  streamId: number;
-  endStream: boolean;
-  fragments: Buffer[];
-  bytes: number;
-}
-
-export class H2ServerConnection implements StreamConnection {
-  private readonly streams = new Map<number, H2ServerStream>();
-  private readonly decoder = new HpackDecoder(4096, MAX_HEADER_LIST_BYTES);
-  private input: Buffer = Buffer.alloc(0);
+export class H2ServerConnection extends H2Connection {
   private prefaceSeen = false;
-  private settingsSeen = false;
-  private pendingHeaders?: PendingHeaders;
   private lastStreamId = 0;
-  private goingAway = false;
-  private ending = false;
-  private out: Buffer[] = [];
-  private flushScheduled = false;
-  private readonly blocked = new Set<H2ServerStream>();
-  /** The peer's settings and the send window it gave the connection. */
-  peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-  private peerInitialWindow = DEFAULT_WINDOW_SIZE;
-  sendWindow = DEFAULT_WINDOW_SIZE;
-  /** What the peer may still send on the connection, and what it sent since the last credit. */
-  private receiveWindow = CONNECTION_WINDOW;
-  private received = 0;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly onStream: (stream: H2ServerStream) => void,
   ) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
-    socket.on('error', () => undefined); // a broken connection ends in 'close'
-    socket.once('close', () => {
-      for (const stream of this.streams.values()) stream.closeByPeer();
-    });
-    this.write(
-      settingsFrame([
-        [Setting.ENABLE_PUSH, 0],
-        [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
-        [Setting.MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST_BYTES],
-      ]),
-      windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW_SIZE),
-    );
+    super(socket);
+    this.greet();
   }
 
   /** GOAWAY: streams already open finish, new ones are refused, and the socket ends after. */
@@ -99,315 +42,62 @@ export class H2ServerConnection implements StreamConnection {
     if (this.goingAway) return;
     this.goingAway = true;
     this.write(goAwayFrame(this.lastStreamId, H2Error.NO_ERROR));
-    this.endIfIdle();
+    if (!this.streams.size) this.end();
   }
 
-  /** Queues frames; whatever one event-loop turn queues leaves in one write. */
-  write(...buffers: Buffer[]): void {
-    for (const buffer of buffers) this.out.push(buffer);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(this.flush);
+  /** An answer sent while the client still sends: it is told to stop (RST_STREAM NO_ERROR). */
+  override ended(stream: H2Stream): void {
+    if (!stream.readable) return;
+    this.write(rstStreamFrame(stream.id, H2Error.NO_ERROR));
+    stream.stopReceiving();
   }
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const out = this.out;
-    this.out = [];
-    if (this.socket.destroyed || !this.socket.writable || !out.length) return;
-    let bytes = 0;
-    for (const buffer of out) bytes += buffer.length;
-    // Small frames are copied into one buffer (one write call); large bodies go uncopied.
-    if (bytes <= COALESCE_BYTES) return void this.socket.write(Buffer.concat(out, bytes));
-    this.socket.cork();
-    for (const buffer of out) this.socket.write(buffer);
-    this.socket.uncork();
-  };
-
-  sendHeaders(streamId: number, block: Buffer, endStream: boolean): void {
-    this.write(...headerFrames(streamId, block, endStream, this.peerMaxFrameSize));
-  }
-
-  /** Sends what flow control lets through of `stream`'s body; the rest waits for credit. */
-  pump(stream: H2ServerStream): void {
-    this.blocked.delete(stream);
-    if (stream.pump(this) === 'blocked') this.blocked.add(stream);
-  }
-
-  /** A stream this side has ended: a client still sending is told to stop, and it is forgotten. */
-  ended(stream: H2ServerStream, stillReceiving: boolean): void {
-    if (stillReceiving) this.write(rstStreamFrame(stream.id, H2Error.NO_ERROR));
-    this.forget(stream);
-  }
-
-  reset(stream: H2ServerStream, code: number): void {
-    this.write(rstStreamFrame(stream.id, code));
-    stream.closeByPeer();
-    this.forget(stream);
-  }
-
-  private forget(stream: H2ServerStream): void {
-    this.streams.delete(stream.id);
-    this.blocked.delete(stream);
-    this.endIfIdle();
-  }
-
-  private endIfIdle(): void {
-    if (this.goingAway && !this.streams.size) this.end();
-  }
-
-  /**
-   * Ends this side once the frames queued have left, and lets the client close its own, so it
-   * reads the GOAWAY before the socket goes; one that keeps it open is cut off after a grace.
-   */
-  private end(): void {
-    if (this.ending) return;
-    this.ending = true;
-    process.nextTick(() => {
-      this.flush();
-      this.socket.end();
-      const grace = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
-      this.socket.once('close', () => clearTimeout(grace));
-    });
-  }
-
-  private read(chunk: Buffer): void {
-    this.input = this.input.length ? Buffer.concat([this.input, chunk]) : chunk;
-    try {
-      if (!this.prefaceSeen && !this.readPreface()) return;
-      let at = 0;
-      while (this.input.length - at >= FRAME_HEADER_BYTES) {
-        const length = this.input.readUIntBE(at, 3);
-        if (length > DEFAULT_MAX_FRAME_SIZE) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-        const end = at + FRAME_HEADER_BYTES + length;
-        if (this.input.length < end) break;
-        const type = this.input[at + 3];
-        const flags = this.input[at + 4];
-        const streamId = this.input.readUInt32BE(at + 5) & 0x7fffffff;
-        this.onFrame(type, flags, streamId, this.input.subarray(at + FRAME_HEADER_BYTES, end));
-        at = end;
-      }
-      this.input = this.input.subarray(at);
-    } catch (error) {
-      this.fail(error instanceof ConnectionError ? error.code : H2Error.COMPRESSION_ERROR);
-    }
-  }
-
-  /** True once the client's preface is in; a client that sends anything else is dropped. */
-  private readPreface(): boolean {
-    const seen = this.input.subarray(0, CLIENT_PREFACE.length);
+  /** The client's preface; a client that sends anything else is dropped. */
+  protected override readPrelude(): boolean {
+    if (this.prefaceSeen) return true;
+    const seen = this.peekInput().subarray(0, CLIENT_PREFACE.length);
     if (!CLIENT_PREFACE.subarray(0, seen.length).equals(seen)) {
       throw new ConnectionError(H2Error.PROTOCOL_ERROR);
     }
     if (seen.length < CLIENT_PREFACE.length) return false;
-    this.input = this.input.subarray(CLIENT_PREFACE.length);
+    this.consumeInput(CLIENT_PREFACE.length);
     this.prefaceSeen = true;
     return true;
   }
 
-  /** The connection is over: GOAWAY with `code`, every stream closed, the socket ended. */
-  private fail(code: number): void {
-    this.input = Buffer.alloc(0);
-    this.socket.removeAllListeners('data');
-    this.write(goAwayFrame(this.lastStreamId, code));
-    for (const stream of this.streams.values()) stream.closeByPeer();
-    this.streams.clear();
-    this.end();
+  protected override isIdle(streamId: number): boolean {
+    return streamId > this.lastStreamId;
   }
 
-  private onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
-    if (!this.settingsSeen && type !== FrameType.SETTINGS) {
-      throw new ConnectionError(H2Error.PROTOCOL_ERROR); // the preface ends with SETTINGS
-    }
-    if (this.pendingHeaders && type !== FrameType.CONTINUATION) {
-      throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-    }
-    switch (type) {
-      case FrameType.DATA:
-        return this.onData(flags, streamId, payload);
-      case FrameType.HEADERS:
-        return this.onHeaders(flags, streamId, payload);
-      case FrameType.CONTINUATION:
-        return this.onContinuation(flags, streamId, payload);
-      case FrameType.RST_STREAM:
-        if (payload.length !== 4) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-        if (streamId === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-        return this.onReset(streamId);
-      case FrameType.SETTINGS:
-        return this.onSettings(flags, streamId, payload);
-      case FrameType.PING:
-        if (payload.length !== 8) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-        if (streamId !== 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-        if (!(flags & Flag.ACK))
-          this.write(frame(FrameType.PING, Flag.ACK, 0, Buffer.from(payload)));
-        return;
-      case FrameType.WINDOW_UPDATE:
-        return this.onWindowUpdate(streamId, payload);
-      case FrameType.PUSH_PROMISE:
-        throw new ConnectionError(H2Error.PROTOCOL_ERROR); // clients do not push
-      default:
-        return; // PRIORITY, GOAWAY (the client closes its side), and unknown types
-    }
+  protected override lastProcessed(): number {
+    return this.lastStreamId;
   }
 
-  private onReset(streamId: number): void {
-    const stream = this.streams.get(streamId);
-    if (!stream) return;
-    stream.closeByPeer();
-    this.forget(stream);
+  protected override onGoAway(): void {
+    // The client opens no more streams; it closes the connection when its calls are done.
   }
 
-  private onData(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-    this.receiveWindow -= payload.length;
-    if (this.receiveWindow < 0) throw new ConnectionError(H2Error.FLOW_CONTROL_ERROR);
-    this.received += payload.length;
-    if (this.received >= CONNECTION_WINDOW / 2) {
-      this.write(windowUpdateFrame(0, this.received));
-      this.receiveWindow += this.received;
-      this.received = 0;
-    }
-    const stream = this.streams.get(streamId);
-    if (!stream) {
-      if (streamId > this.lastStreamId) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-      return; // a stream already ended or reset: its last frames are dropped
-    }
-    const data = flags & Flag.PADDED ? unpad(payload) : payload;
-    const credit = stream.receive(data, payload.length, (flags & Flag.END_STREAM) !== 0);
-    if (credit === 'overrun') return this.reset(stream, H2Error.FLOW_CONTROL_ERROR);
-    if (credit > 0) this.write(windowUpdateFrame(streamId, credit));
-  }
-
-  private onHeaders(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId === 0 || streamId % 2 === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-    let fragment = flags & Flag.PADDED ? unpad(payload) : payload;
-    if (flags & Flag.PRIORITY) {
-      if (fragment.length < 5) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-      fragment = fragment.subarray(5);
-    }
-    const endStream = (flags & Flag.END_STREAM) !== 0;
-    if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, fragment, endStream);
-    this.pendingHeaders = { streamId, endStream, fragments: [fragment], bytes: fragment.length };
-  }
-
-  private onContinuation(flags: number, streamId: number, payload: Buffer): void {
-    const pending = this.pendingHeaders;
-    if (!pending || pending.streamId !== streamId) {
-      throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-    }
-    pending.fragments.push(payload);
-    pending.bytes += payload.length;
-    if (pending.bytes > MAX_HEADER_LIST_BYTES) throw new ConnectionError(H2Error.ENHANCE_YOUR_CALM);
-    if (!(flags & Flag.END_HEADERS)) return;
-    this.pendingHeaders = undefined;
-    this.onHeaderBlock(streamId, Buffer.concat(pending.fragments), pending.endStream);
-  }
-
-  private onHeaderBlock(streamId: number, block: Buffer, endStream: boolean): void {
-    const pairs = this.decoder.decode(block); // decoded even when unused: the table must follow
+  protected override onHeaderBlock(
+    streamId: number,
+    headers: IncomingHttpHeaders,
+    endStream: boolean,
+  ): void {
     const open = this.streams.get(streamId);
     if (open) {
       // Trailers from the client end its side; headers without END_STREAM are malformed.
       if (!endStream) return this.reset(open, H2Error.PROTOCOL_ERROR);
-      open.receive(Buffer.alloc(0), 0, true);
-      return;
+      return open.headersReceived(headers, true);
     }
+    if (streamId % 2 === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
     if (streamId <= this.lastStreamId) return; // a stream already over
     this.lastStreamId = streamId;
     if (this.goingAway) {
       this.write(rstStreamFrame(streamId, H2Error.REFUSED_STREAM));
       return;
     }
-    const stream = new H2ServerStream(
-      this,
-      streamId,
-      toHeaders(pairs),
-      this.peerInitialWindow,
-      STREAM_WINDOW,
-    );
+    const stream = new H2ServerStream(this, streamId, headers, this.peerInitialWindow);
     this.streams.set(streamId, stream);
     this.onStream(stream);
     if (endStream) stream.receive(Buffer.alloc(0), 0, true);
   }
-
-  private onSettings(flags: number, streamId: number, payload: Buffer): void {
-    if (streamId !== 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-    if (flags & Flag.ACK) {
-      if (payload.length) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-      return;
-    }
-    if (payload.length % 6) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-    this.settingsSeen = true;
-    for (let at = 0; at < payload.length; at += 6) {
-      const value = payload.readUInt32BE(at + 2);
-      switch (payload.readUInt16BE(at)) {
-        case Setting.INITIAL_WINDOW_SIZE:
-          if (value > MAX_WINDOW_SIZE) throw new ConnectionError(H2Error.FLOW_CONTROL_ERROR);
-          for (const stream of this.streams.values()) {
-            stream.sendWindow += value - this.peerInitialWindow;
-          }
-          this.peerInitialWindow = value;
-          break;
-        case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME_SIZE || value > 0xffffff) {
-            throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-          }
-          this.peerMaxFrameSize = value;
-          break;
-        case Setting.ENABLE_PUSH:
-          if (value > 1) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-          break;
-        // HEADER_TABLE_SIZE: this side's encoder keeps no table (hpack.ts); the rest do not apply.
-      }
-    }
-    this.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
-    this.unblock();
-  }
-
-  private onWindowUpdate(streamId: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
-    const increment = payload.readUInt32BE(0) & 0x7fffffff;
-    if (streamId === 0) {
-      if (increment === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-      this.sendWindow += increment;
-      if (this.sendWindow > MAX_WINDOW_SIZE) throw new ConnectionError(H2Error.FLOW_CONTROL_ERROR);
-      return this.unblock();
-    }
-    const stream = this.streams.get(streamId);
-    if (!stream) return;
-    if (increment === 0) return this.reset(stream, H2Error.PROTOCOL_ERROR);
-    stream.sendWindow += increment;
-    if (stream.sendWindow > MAX_WINDOW_SIZE) return this.reset(stream, H2Error.FLOW_CONTROL_ERROR);
-    if (this.blocked.has(stream)) this.pump(stream);
-  }
-
-  private unblock(): void {
-    for (const stream of [...this.blocked]) this.pump(stream);
-  }
-
-  /** Frames the stream's body takes from the connection's window. */
-  takeWindow(bytes: number): void {
-    this.sendWindow -= bytes;
-  }
-}
-
-/** A padded frame's content: the pad length byte and the padding taken off. */
-function unpad(payload: Buffer): Buffer {
-  const padding = payload[0];
-  if (payload.length === 0 || padding >= payload.length) {
-    throw new ConnectionError(H2Error.PROTOCOL_ERROR);
-  }
-  return payload.subarray(1, payload.length - padding);
-}
-
-/** Header pairs as Node presents them: lower-case names, a repeated name's values in an array. */
-function toHeaders(pairs: readonly HeaderPair[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs) {
-    const seen = headers[name];
-    if (seen === undefined) headers[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else headers[name] = [seen, value];
-  }
-  return headers;
 }

@@ -187,6 +187,11 @@ export class HpackDecoder {
   }
 }
 
+/** The static table's indexes by "name\0value", and by name (its first entry). */
+const STATIC_FIELDS = new Map(STATIC_TABLE.map(([name, value], i) => [`${name}\0${value}`, i + 1]));
+const STATIC_NAMES = new Map<string, number>();
+STATIC_TABLE.forEach(([name], i) => STATIC_NAMES.has(name) || STATIC_NAMES.set(name, i + 1));
+
 function encodeInteger(out: number[], value: number, prefixBits: number, flags: number): void {
   const max = (1 << prefixBits) - 1;
   if (value < max) {
@@ -216,14 +221,14 @@ function encodeString(out: number[], text: string): void {
 export function encodeHeaderBlock(headers: readonly HeaderPair[]): Buffer {
   const out: number[] = [0x20];
   for (const [name, value] of headers) {
-    const whole = STATIC_TABLE.findIndex(([n, v]) => n === name && v === value);
-    if (whole >= 0) {
-      encodeInteger(out, whole + 1, 7, 0x80);
+    const whole = STATIC_FIELDS.get(`${name}\0${value}`);
+    if (whole !== undefined) {
+      encodeInteger(out, whole, 7, 0x80);
       continue;
     }
-    const named = STATIC_TABLE.findIndex(([n]) => n === name);
-    encodeInteger(out, named + 1, 4, 0); // 0 (no static name) is followed by the name
-    if (named < 0) encodeString(out, name);
+    const named = STATIC_NAMES.get(name) ?? 0;
+    encodeInteger(out, named, 4, 0); // 0 (no static name) is followed by the name
+    if (named === 0) encodeString(out, name);
     encodeString(out, value);
   }
   return Buffer.from(out);
