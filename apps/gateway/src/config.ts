@@ -63,10 +63,12 @@ const definition = defineConfig('gateway', {
   },
   pool: {
     /**
-     * How the gateway calls nodes: HTTP/1.1 keep-alive to their REST port, or gRPC. HTTP measured
-     * faster for the small requests online inference sends (docs/gateway.md has the figures).
+     * How the gateway calls nodes: gRPC on one HTTP/2 connection per node (Keelson's own HTTP/2,
+     * every call of an event-loop turn in one write), or HTTP/1.1 keep-alive to their REST port.
+     * gRPC measured as fast or faster at every row of the bench, and cheaper on the nodes
+     * (docs/gateway.md, "On 2026-12-04, night").
      */
-    transport: env.oneOf('GATEWAY_NODE_TRANSPORT', NODE_TRANSPORTS, { default: 'http' }),
+    transport: env.oneOf('GATEWAY_NODE_TRANSPORT', NODE_TRANSPORTS, { default: 'grpc' }),
     /**
      * Route only to nodes whose id starts with this: one gateway per cell of nodes (and tests
      * that share a NATS server with other tests' nodes). Empty: every node.

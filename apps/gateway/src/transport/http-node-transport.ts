@@ -46,8 +46,8 @@ const tracer = trace.getTracer('keelson-gateway-http-transport');
  * The node's REST port over HTTP/1.1 keep-alive connections, with undici's `Pool` at its lowest
  * level (`dispatch`, callbacks, no streams): per call it costs the gateway less than `node:http`'s
  * client, whose request and response objects, agent and streams, with their writes, were about a
- * third of the gateway's busy time. The default transport: for requests of a few rows it measured
- * faster than gRPC at every concurrency (docs/gateway.md). Inference calls are relayed as bytes
+ * third of the gateway's busy time. The default until gRPC on Keelson's own HTTP/2 measured as
+ * fast or faster (docs/gateway.md). Inference calls are relayed as bytes
  * both ways: REST bodies as JSON, gRPC clients' ModelInfer messages as protobuf. The attempt's
  * remaining time travels in `TIMEOUT_HEADER`, so the node drops work the gateway has stopped
  * waiting for; the gateway also abandons the call at that deadline, which closes its connection.
