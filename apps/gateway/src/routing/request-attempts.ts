@@ -4,6 +4,7 @@ import type { CallLimits } from '../transport/node-transport';
 import { CallCancelled, NodeUnreachable } from '../transport/node-transport';
 import { gatewayMetrics, type ExtraAttemptKind } from '../telemetry/gateway-metrics';
 import { InferenceError } from '@keelson/inference';
+import { Cancellation } from './cancellation';
 import { clientError, judge, Overloaded } from './failures';
 import type { HedgeDelay } from './hedge-delay';
 import type { RetryBudget } from './retry-budget';
@@ -50,7 +51,7 @@ class Attempt implements InFlightAttempt {
   /** The node's outstanding attempts when this one was sent, itself included. */
   outstandingWhenSent = 0;
   /** Made only when hedging is on: only then can a call lose a race and need cancelling. */
-  readonly controller?: AbortController;
+  readonly controller?: Cancellation;
   graceTimer?: NodeJS.Timeout;
 
   constructor(
@@ -59,7 +60,7 @@ class Attempt implements InFlightAttempt {
     private readonly onCircuitOpened: (attempt: Attempt) => void,
   ) {
     this.answeredWhenSent = node.breaker.answered;
-    if (cancellable) this.controller = new AbortController();
+    if (cancellable) this.controller = new Cancellation();
   }
 
   circuitOpened(): void {
@@ -133,7 +134,7 @@ export class RequestAttempts<T> {
     attempt.outstandingWhenSent = node.inFlight.size;
     const limits: CallLimits = {
       deadlineMs: Math.min(this.deadlineMs, Date.now() + this.context.attemptMs),
-      ...(attempt.controller && { signal: attempt.controller.signal }),
+      ...(attempt.controller && { signal: attempt.controller }),
     };
     this.call(node, limits).then(
       (value) => this.answered(attempt, value),

@@ -1,5 +1,6 @@
 import {
   InferenceError,
+  type CancelSignal,
   type InferRequest,
   type RestInferCall,
   type InferResponse,
@@ -16,7 +17,7 @@ export type RelayedInfer = Omit<RestInferCall, 'deadlineMs'>;
 export interface CallLimits {
   /** `Date.now()` milliseconds. */
   deadlineMs: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 /**

@@ -12,7 +12,21 @@ import { status } from '@grpc/grpc-js';
 import { frameMessage, GrpcStatusError, MessageReader } from './grpc-wire';
 import { H2ClientConnection } from './h2/h2-client-connection';
 import { H2Error } from './h2/h2-frames';
-import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
+import { encodeHeaderBlock, encodeHeaderFields, type HeaderPair } from './h2/hpack';
+
+/** Paths whose fixed headers are kept encoded; past that many, they are encoded on each call. */
+const MAX_FIXED_BLOCKS = 64;
+
+/**
+ * What a call reads of an AbortSignal: whether it is aborted, and its 'abort' event. An
+ * AbortSignal is one; so is the gateway's lighter `Cancellation`, which spares each attempt the
+ * EventTarget and the DOMException an AbortController costs.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 export interface UnaryCallOptions {
   /** Further request headers: the call's metadata. */
@@ -20,7 +34,7 @@ export interface UnaryCallOptions {
   /** `Date.now()` milliseconds: sent as `grpc-timeout`, and the call fails DEADLINE_EXCEEDED then. */
   deadlineMs: number;
   /** Abandons the call (RST_STREAM CANCEL); it then fails with `status.CANCELLED`. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 /** gRPC's mapping of an HTTP status that came without a gRPC status (a proxy's, say). */
@@ -69,6 +83,7 @@ export class UnaryGrpcClient {
   /** Why the last connection failed, for the calls it took with it. */
   private lastError = 'the connection closed';
   private readonly url: URL;
+  private readonly fixedBlocks = new Map<string, Buffer>();
 
   /** `target`: `http://host:port`, or `https://host:port` for TLS (Node's trusted roots). */
   constructor(
@@ -89,17 +104,12 @@ export class UnaryGrpcClient {
         return reject(new GrpcStatusError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }
       const connection = this.connect();
+      const varying = encodeHeaderFields([
+        ['grpc-timeout', `${remaining}m`],
+        ...metadataPairs(options.headers),
+      ]);
       const stream = connection.request(
-        encodeHeaderBlock([
-          [':method', 'POST'],
-          [':scheme', this.url.protocol === 'https:' ? 'https' : 'http'],
-          [':path', path],
-          [':authority', this.url.host],
-          ['content-type', 'application/grpc'],
-          ['te', 'trailers'],
-          ['grpc-timeout', `${remaining}m`],
-          ...metadataPairs(options.headers),
-        ]),
+        Buffer.concat([this.fixedHeaders(path), varying]),
         frameMessage(payload),
       );
       const reader = new MessageReader(this.maxMessageBytes);
@@ -177,6 +187,22 @@ export class UnaryGrpcClient {
       const onAbort = () => finish(new GrpcStatusError(status.CANCELLED, 'call cancelled'));
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** A path's fixed request headers, encoded once (a client calls a handful of methods). */
+  private fixedHeaders(path: string): Buffer {
+    let block = this.fixedBlocks.get(path);
+    if (block) return block;
+    block = encodeHeaderBlock([
+      [':method', 'POST'],
+      [':scheme', this.url.protocol === 'https:' ? 'https' : 'http'],
+      [':path', path],
+      [':authority', this.url.host],
+      ['content-type', 'application/grpc'],
+      ['te', 'trailers'],
+    ]);
+    if (this.fixedBlocks.size < MAX_FIXED_BLOCKS) this.fixedBlocks.set(path, block);
+    return block;
   }
 
   /** False while the server refuses connections (the last attempt failed). */

@@ -219,7 +219,18 @@ function encodeString(out: number[], text: string): void {
  * whatever SETTINGS_HEADER_TABLE_SIZE the peer sets, and so answers any lowering of it.
  */
 export function encodeHeaderBlock(headers: readonly HeaderPair[]): Buffer {
-  const out: number[] = [0x20];
+  return encodeFields(headers, [0x20]);
+}
+
+/**
+ * The same fields without the size update: to follow a block from `encodeHeaderBlock` made once,
+ * so a request's fixed headers are encoded once and only its varying ones on each call.
+ */
+export function encodeHeaderFields(headers: readonly HeaderPair[]): Buffer {
+  return encodeFields(headers, []);
+}
+
+function encodeFields(headers: readonly HeaderPair[], out: number[]): Buffer {
   for (const [name, value] of headers) {
     const whole = STATIC_FIELDS.get(`${name}\0${value}`);
     if (whole !== undefined) {
