@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { status } from '@grpc/grpc-js';
 import { frameMessage, GrpcStatusError, MessageReader } from './grpc-wire';
 import { H2ClientConnection } from './h2/h2-client-connection';
@@ -121,10 +121,10 @@ export class UnaryGrpcClient {
         settled = true;
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        if (error) {
-          if (!stream.closed) connection.reset(stream, H2Error.CANCEL);
-          return reject(error);
-        }
+        // A call settled while its stream still runs (failed, or answered before its request
+        // was all sent) resets it, so the stream and its body go.
+        if (error ? !stream.closed : stream.writable) connection.reset(stream, H2Error.CANCEL);
+        if (error) return reject(error);
         if (code === undefined) {
           return reject(new GrpcStatusError(status.UNKNOWN, 'the answer carried no grpc-status'));
         }
@@ -231,6 +231,10 @@ export class UnaryGrpcClient {
         })
       : connectTcp({ host, port });
     socket.once(tls ? 'secureConnect' : 'connect', () => {
+      // Over TLS, HTTP/2 only where ALPN agreed on it: a server that chose HTTP/1.1 is not one.
+      if (tls && (socket as TLSSocket).alpnProtocol !== 'h2') {
+        return void socket.destroy(new Error(`${this.url.host} did not agree to HTTP/2 (ALPN)`));
+      }
       this.refused = false;
     });
     socket.once('error', (error) => {

@@ -70,6 +70,8 @@ const OK_TRAILERS_BLOCK = encodeHeaderBlock([
   ['grpc-status', String(status.OK)],
   ['grpc-message', 'OK'],
 ]);
+/** A status message's characters sent at most: a header list over the peer's limit fails the call. */
+const MAX_STATUS_MESSAGE = 4096;
 const UNSUPPORTED_MEDIA_BLOCK = encodeHeaderBlock([[':status', '415']]);
 const decompressors: Record<string, (bytes: Buffer, options: ZlibOptions) => Promise<Buffer>> = {
   gzip: promisify(gunzip),
@@ -107,7 +109,7 @@ class UnaryExchange {
       encodeHeaderBlock([
         ...RESPONSE_HEADERS,
         ['grpc-status', String(code)],
-        ['grpc-message', encodeGrpcMessage(message)],
+        ['grpc-message', encodeGrpcMessage(message.slice(0, MAX_STATUS_MESSAGE))],
       ]),
     );
   }

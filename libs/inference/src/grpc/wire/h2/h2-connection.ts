@@ -27,7 +27,7 @@ import {
   settingsFrame,
   windowUpdateFrame,
 } from './h2-frames';
-import { HpackDecoder, HpackError, type HeaderPair } from './hpack';
+import { HeaderListTooLarge, HpackDecoder, HpackError, type HeaderPair } from './hpack';
 import type { H2Stream, StreamConnection } from './h2-stream';
 
 /** What this side lets a peer send: a stream's window, the connection's, a header list's size. */
@@ -38,6 +38,11 @@ const MAX_HEADER_LIST_BYTES = 64 << 10;
 const CLOSE_GRACE_MS = 5_000;
 /** Up to this many bytes a flush copies its frames into one buffer. */
 const COALESCE_BYTES = 256 << 10;
+/**
+ * Past this many bytes written but not yet taken by the peer, this side stops reading it: a peer
+ * that sends pings, settings or requests without reading the answers cannot grow the buffer.
+ */
+const MAX_UNREAD_OUTPUT = 4 << 20;
 
 /** A protocol violation: the connection ends with GOAWAY and this code. */
 export class ConnectionError extends Error {
@@ -129,11 +134,21 @@ export abstract class H2Connection implements StreamConnection {
     let bytes = 0;
     for (const buffer of out) bytes += buffer.length;
     // Small frames are copied into one buffer (one write call); large bodies go uncopied.
-    if (bytes <= COALESCE_BYTES) return void this.socket.write(Buffer.concat(out, bytes));
+    if (bytes <= COALESCE_BYTES) {
+      this.socket.write(Buffer.concat(out, bytes));
+      return this.holdBackIfUnread();
+    }
     this.socket.cork();
     for (const buffer of out) this.socket.write(buffer);
     this.socket.uncork();
+    this.holdBackIfUnread();
   };
+
+  private holdBackIfUnread(): void {
+    if (this.socket.writableLength <= MAX_UNREAD_OUTPUT || this.socket.isPaused()) return;
+    this.socket.pause();
+    this.socket.once('drain', () => this.socket.resume());
+  }
 
   sendHeaders(streamId: number, block: Buffer, endStream: boolean): void {
     this.write(...headerFrames(streamId, block, endStream, this.peerMaxFrameSize));
@@ -310,7 +325,8 @@ export abstract class H2Connection implements StreamConnection {
       throw new ConnectionError(H2Error.PROTOCOL_ERROR);
     }
     pending.fragments.push(payload);
-    pending.bytes += payload.length;
+    // Frame headers count too: empty CONTINUATION frames must not pile up without end.
+    pending.bytes += FRAME_HEADER_BYTES + payload.length;
     if (pending.bytes > MAX_HEADER_LIST_BYTES) throw new ConnectionError(H2Error.ENHANCE_YOUR_CALM);
     if (!(flags & Flag.END_HEADERS)) return;
     this.pendingHeaders = undefined;
@@ -319,8 +335,21 @@ export abstract class H2Connection implements StreamConnection {
 
   private onBlock(streamId: number, block: Buffer, endStream: boolean): void {
     // Decoded even when the stream is gone: the peer's table must stay in step.
-    const headers = toHeaders(this.decoder.decode(block));
+    let headers: IncomingHttpHeaders;
+    try {
+      headers = toHeaders(this.decoder.decode(block));
+    } catch (error) {
+      if (!(error instanceof HeaderListTooLarge)) throw error;
+      return this.refuseHeaders(streamId);
+    }
     this.onHeaderBlock(streamId, headers, endStream);
+  }
+
+  /** A header list over the limit fails its stream alone (RST_STREAM ENHANCE_YOUR_CALM). */
+  protected refuseHeaders(streamId: number): void {
+    const stream = this.streams.get(streamId);
+    if (stream) return this.reset(stream, H2Error.ENHANCE_YOUR_CALM);
+    if (this.isIdle(streamId)) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
   }
 
   private onSettings(flags: number, streamId: number, payload: Buffer): void {
@@ -338,6 +367,9 @@ export abstract class H2Connection implements StreamConnection {
           if (value > MAX_WINDOW_SIZE) throw new ConnectionError(H2Error.FLOW_CONTROL_ERROR);
           for (const stream of this.streams.values()) {
             stream.sendWindow += value - this.peerInitialWindow;
+            if (stream.sendWindow > MAX_WINDOW_SIZE) {
+              throw new ConnectionError(H2Error.FLOW_CONTROL_ERROR);
+            }
           }
           this.peerInitialWindow = value;
           break;
@@ -391,7 +423,8 @@ function unpad(payload: Buffer): Buffer {
 
 /** Header pairs as Node presents them: lower-case names, a repeated name's values in an array. */
 function toHeaders(pairs: readonly HeaderPair[]): IncomingHttpHeaders {
-  const headers: Record<string, string | string[]> = {};
+  // No prototype, as Node's: a header named `__proto__` or `constructor` is a header like any.
+  const headers: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of pairs) {
     const seen = headers[name];
     if (seen === undefined) headers[name] = value;

@@ -17,7 +17,7 @@ import {
   Setting,
   settingsFrame,
 } from './h2-frames';
-import { encodeHeaderBlock } from './hpack';
+import { encodeHeaderBlock, encodeHeaderFields } from './hpack';
 
 /**
  * The HTTP/2 connection under clients that stretch it: Node's own client with small windows,
@@ -144,11 +144,12 @@ describe('the HTTP/2 connection of the unary gRPC server', () => {
   };
   const goAwayCode = (frames: Array<{ type: number; payload: Buffer }>) =>
     frames.find((f) => f.type === FrameType.GOAWAY)?.payload.readUInt32BE(4);
-  const request = encodeHeaderBlock([
+  const requestFields = [
     [':method', 'POST'],
     [':path', '/test.Sized/Echo'],
     ['content-type', 'application/grpc'],
-  ]);
+  ] as const;
+  const request = encodeHeaderBlock(requestFields);
 
   it('ends the connection with PROTOCOL_ERROR on a frame a client must not send', async () => {
     const evenStream = await raw(Buffer.concat(headerFrames(2, request, true, 16_384)));
@@ -181,6 +182,57 @@ describe('the HTTP/2 connection of the unary gRPC server', () => {
       ]),
     );
     expect(goAwayCode(frames)).toBe(H2Error.FLOW_CONTROL_ERROR);
+  });
+
+  it('ends it with ENHANCE_YOUR_CALM on a flood of empty CONTINUATION frames', async () => {
+    const opened = frame(FrameType.HEADERS, 0, 1, request.subarray(0, 4)); // no END_HEADERS
+    const empty = frame(FrameType.CONTINUATION, 0, 1);
+    const frames = await raw(
+      Buffer.concat([opened, ...Array.from({ length: 8_000 }, () => empty)]),
+    );
+    expect(goAwayCode(frames)).toBe(H2Error.ENHANCE_YOUR_CALM);
+  });
+
+  it('resets only the stream whose header list decodes past the limit', async () => {
+    // A 3,000-byte field added to the table, then referred to 30 times: 90 KB from 3 KB.
+    const field = Buffer.concat([
+      Buffer.from([0x40, 0x05]),
+      Buffer.from('x-big'),
+      Buffer.from([0x7f, 0xb9, 0x16]), // 127 + 2,873 = 3,000
+      Buffer.alloc(3_000, 0x61),
+    ]);
+    // Without the size update to 0 that encodeHeaderBlock opens with: the table keeps the field.
+    const bomb = Buffer.concat([encodeHeaderFields(requestFields), field, Buffer.alloc(30, 0xbe)]);
+    const socket = connectTcp(server.port, '127.0.0.1');
+    const seen: Array<{ type: number; streamId: number; payload: Buffer }> = [];
+    const answered = new Promise<void>((resolve) => {
+      let input = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        input = Buffer.concat([input, chunk]);
+        while (input.length >= 9 && input.length >= 9 + input.readUIntBE(0, 3)) {
+          const length = input.readUIntBE(0, 3);
+          const type = input[3];
+          const streamId = input.readUInt32BE(5);
+          seen.push({ type, streamId, payload: input.subarray(9, 9 + length) });
+          input = input.subarray(9 + length);
+          if (type === FrameType.HEADERS && streamId === 3) resolve();
+        }
+      });
+    });
+    socket.write(
+      Buffer.concat([
+        CLIENT_PREFACE,
+        settingsFrame([]),
+        ...headerFrames(1, bomb, true, 16_384),
+        ...headerFrames(3, request, false, 16_384),
+        frame(FrameType.DATA, Flag.END_STREAM, 3, frameMessage(Buffer.from('after'))),
+      ]),
+    );
+    await answered;
+    socket.destroy();
+    const reset = seen.find((f) => f.type === FrameType.RST_STREAM && f.streamId === 1);
+    expect(reset?.payload.readUInt32BE(0)).toBe(H2Error.ENHANCE_YOUR_CALM);
+    expect(seen.some((f) => f.type === FrameType.GOAWAY)).toBe(false);
   });
 
   it('keeps serving its other connections through all of that', async () => {

@@ -65,6 +65,16 @@ export class H2ServerConnection extends H2Connection {
     return true;
   }
 
+  /** A new stream's oversized headers: it counts as opened, and is reset at once. */
+  protected override refuseHeaders(streamId: number): void {
+    if (!this.streams.has(streamId) && streamId % 2 === 1 && streamId > this.lastStreamId) {
+      this.lastStreamId = streamId;
+      this.write(rstStreamFrame(streamId, H2Error.ENHANCE_YOUR_CALM));
+      return;
+    }
+    super.refuseHeaders(streamId);
+  }
+
   protected override isIdle(streamId: number): boolean {
     return streamId > this.lastStreamId;
   }

@@ -52,6 +52,11 @@ export class H2Stream {
     return this.receiving;
   }
 
+  /** Whether this side has yet to send its end (a body may be waiting for credit). */
+  get writable(): boolean {
+    return this.sending;
+  }
+
   get closed(): boolean {
     return this.over;
   }

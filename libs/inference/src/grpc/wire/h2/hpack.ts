@@ -8,6 +8,12 @@ import { HUFFMAN_CODES, HUFFMAN_LENGTHS, STATIC_TABLE } from './hpack-tables';
 /** A header block that does not decode: the connection cannot go on (COMPRESSION_ERROR). */
 export class HpackError extends Error {}
 
+/**
+ * A block that decoded, but to a header list over the limit: the table is in step (the whole
+ * block was read), so only its stream need fail, not the connection.
+ */
+export class HeaderListTooLarge extends Error {}
+
 export type HeaderPair = readonly [name: string, value: string];
 
 /** Each entry costs its name and value in octets and 32 more (RFC 7541, section 4.1). */
@@ -129,6 +135,7 @@ export class HpackDecoder {
     const reader = new BlockReader(block);
     const headers: HeaderPair[] = [];
     let listBytes = 0;
+    let tooLarge = false;
     while (reader.more) {
       const first = reader.peek();
       let pair: HeaderPair;
@@ -149,11 +156,10 @@ export class HpackDecoder {
         pair = this.literal(reader, 4); // without indexing, or never indexed
       }
       listBytes += pair[0].length + pair[1].length + ENTRY_OVERHEAD;
-      if (listBytes > this.maxListBytes) {
-        throw new HpackError(`a header list over ${this.maxListBytes} bytes`);
-      }
-      headers.push(pair);
+      tooLarge ||= listBytes > this.maxListBytes;
+      if (!tooLarge) headers.push(pair); // past the limit, read on only to keep the table
     }
+    if (tooLarge) throw new HeaderListTooLarge(`a header list over ${this.maxListBytes} bytes`);
     return headers;
   }
 
