@@ -21,6 +21,7 @@ import {
   parseGrpcTimeout,
   type WireMessage,
 } from './grpc-wire';
+import { endCallSpan, inCallSpan } from './call-span';
 import { H2ServerConnection, type H2ServerStream } from './h2/h2-server-connection';
 import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
 
@@ -114,10 +115,14 @@ class UnaryExchange {
     );
   }
 
-  failWith(error: unknown): void {
-    if (error instanceof GrpcStatusError) return this.fail(error.code, error.message);
-    const { code, message } = this.toStatus(error);
-    this.fail(code, message);
+  /** Fails the call with the status `error` maps to, and returns it. */
+  failWith(error: unknown): { code: status; message: string } {
+    const failure =
+      error instanceof GrpcStatusError
+        ? { code: error.code, message: error.message }
+        : this.toStatus(error);
+    this.fail(failure.code, failure.message);
+    return failure;
   }
 
   answer(payload: Uint8Array, maxBytes: number): void {
@@ -190,7 +195,8 @@ function handleStream(
       exchange.expireIn(timeoutMs);
     }
   } catch (error) {
-    return exchange.failWith(error);
+    exchange.failWith(error);
+    return;
   }
   const reader = new MessageReader(options.maxMessageBytes);
   stream.onData = (chunk) => {
@@ -203,9 +209,18 @@ function handleStream(
   };
   stream.onEnd = () => {
     if (exchange.ended) return;
-    void respond(method, options, headers, reader, deadlineMs).then(
-      (payload) => exchange.answer(payload, options.maxMessageBytes),
-      (error: unknown) => exchange.failWith(error),
+    const { span, result } = inCallSpan(path, headers, () =>
+      respond(method, options, headers, reader, deadlineMs),
+    );
+    void result.then(
+      (payload) => {
+        exchange.answer(payload, options.maxMessageBytes);
+        endCallSpan(span, status.OK);
+      },
+      (error: unknown) => {
+        const { code, message } = exchange.failWith(error);
+        endCallSpan(span, code, message);
+      },
     );
   };
 }
