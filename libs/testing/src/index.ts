@@ -11,3 +11,4 @@ export * from './mongo-fault-proxy';
 export * from './helm-chart';
 export * from './compose-file';
 export * from './triton-conformance';
+export * from './in-memory-tracing';

@@ -1,12 +1,7 @@
 import { Writable } from 'node:stream';
 import { context, propagation, trace, SpanKind } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { inMemoryTracing } from '@keelson/testing';
 import { activeContext, withBatchSpan, type TraceContext } from './work-spans';
 import { createLogger } from './logger';
 import {
@@ -30,14 +25,10 @@ class MapHeaders implements HeaderCarrier {
   }
 }
 
-const exporter = new InMemorySpanExporter();
+let exporter: InMemorySpanExporter;
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-  );
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  exporter = inMemoryTracing();
 });
 afterAll(() => {
   trace.disable();

@@ -1,24 +1,15 @@
 import { connect } from 'node:http2';
-import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { status } from '@grpc/grpc-js';
+import { inMemoryTracing } from '@keelson/testing';
 import { frameMessage, GrpcStatusError } from './grpc-wire';
 import { startUnaryGrpcServer, type UnaryMethod } from './unary-grpc-server';
 
-const exporter = new InMemorySpanExporter();
+let exporter: InMemorySpanExporter;
 
 beforeAll(() => {
-  trace.setGlobalTracerProvider(
-    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
-  );
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  exporter = inMemoryTracing();
 });
 
 /** Answers with the trace id active while it runs; "fail" fails NOT_FOUND. */
