@@ -161,9 +161,10 @@ export abstract class H2Connection implements StreamConnection {
   /** Sends what flow control lets through of `stream`'s body; the rest waits for credit. */
   pump(stream: H2Stream): void {
     this.blocked.delete(stream);
-    if (stream.pump(this) === 'blocked') this.blocked.add(stream);
+    if (stream.pump() === 'blocked') this.blocked.add(stream);
   }
 
+  /** Nothing to do on either side by default; a server tells a client still sending to stop. */
   ended(_stream: H2Stream): void {}
 
   forget(stream: H2Stream): void {
@@ -235,10 +236,8 @@ export abstract class H2Connection implements StreamConnection {
   }
 
   /** Takes the bytes read so far off the front of the input (a preface, once checked). */
-  protected consumeInput(bytes: number): Buffer {
-    const taken = this.input.subarray(0, bytes);
+  protected consumeInput(bytes: number): void {
     this.input = this.input.subarray(bytes);
-    return taken;
   }
 
   protected peekInput(): Buffer {

@@ -108,7 +108,8 @@ export class H2Stream {
   }
 
   /** Sends what the windows allow of the body; 'blocked' while some of it waits for credit. */
-  pump(connection: StreamConnection): 'done' | 'blocked' {
+  pump(): 'done' | 'blocked' {
+    const connection = this.connection;
     let body = this.body;
     if (!this.sending || !body) return 'done';
     while (body.length) {
