@@ -116,6 +116,72 @@ describe('the unary gRPC client against the unary server', () => {
   });
 });
 
+describe("the unary gRPC client under a server's stream limit", () => {
+  let server: RunningUnaryGrpcServer;
+  let client: UnaryGrpcClient;
+  let running = 0;
+  let mostRunning = 0;
+  const ran: string[] = [];
+  const counted: UnaryMethod<string, string> = {
+    decode: (bytes) => bytes.toString('utf8'),
+    encode: (text) => Buffer.from(text),
+    async run(text) {
+      ran.push(text);
+      mostRunning = Math.max(mostRunning, ++running);
+      await sleep(20);
+      running--;
+      return text;
+    },
+  };
+
+  beforeAll(async () => {
+    server = await startUnaryGrpcServer(
+      new Map([['/test.Text/Count', counted as UnaryMethod]]),
+      '127.0.0.1:0',
+      {
+        maxMessageBytes: 1024,
+        toStatus: () => ({ code: status.INTERNAL, message: 'unexpected' }),
+        limits: { maxConcurrentStreams: 2 },
+      },
+    );
+    client = new UnaryGrpcClient(`http://127.0.0.1:${server.port}`, 1024);
+  });
+
+  afterAll(async () => {
+    client.close();
+    await server.shutdown();
+  });
+
+  it('holds the calls past the limit until a stream ends, and answers every one', async () => {
+    const call = (text: string) =>
+      client
+        .call('/test.Text/Count', Buffer.from(text), { deadlineMs: Date.now() + 5_000 })
+        .then(String);
+    expect(await call('first')).toBe('first'); // the server's SETTINGS are in
+    mostRunning = 0;
+    const texts = Array.from({ length: 12 }, (_, i) => `call ${i}`);
+    expect(await Promise.all(texts.map(call))).toEqual(texts);
+    expect(mostRunning).toBe(2);
+  });
+
+  it('lets a held call go when it is cancelled, without opening it', async () => {
+    const abort = new AbortController();
+    const held = [0, 1, 2].map((i) =>
+      client.call('/test.Text/Count', Buffer.from(`held ${i}`), {
+        deadlineMs: Date.now() + 5_000,
+        ...(i === 2 && { signal: abort.signal }),
+      }),
+    );
+    abort.abort();
+    const [first, second, third] = await Promise.allSettled(held);
+    expect([first.status, second.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(third.status === 'rejected' && (third.reason as GrpcStatusError).code).toBe(
+      status.CANCELLED,
+    );
+    expect(ran.filter((text) => text.startsWith('held'))).toEqual(['held 0', 'held 1']);
+  });
+});
+
 /**
  * Against Node's own `http2` server (nghttp2): the client's frames and header blocks are read by
  * another implementation, with its default 64 KB windows, and its GOAWAY is honoured.

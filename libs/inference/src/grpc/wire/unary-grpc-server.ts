@@ -22,7 +22,12 @@ import {
   type WireMessage,
 } from './grpc-wire';
 import { endCallSpan, inCallSpan } from './call-span';
-import { H2ServerConnection, type H2ServerStream } from './h2/h2-server-connection';
+import {
+  DEFAULT_SERVER_LIMITS,
+  H2ServerConnection,
+  type H2ServerLimits,
+  type H2ServerStream,
+} from './h2/h2-server-connection';
 import { encodeHeaderBlock, type HeaderPair } from './h2/hpack';
 
 /** What a method sees of its call: the request headers (gRPC metadata) and the deadline. */
@@ -51,6 +56,8 @@ export interface UnaryGrpcServerOptions {
   toStatus: ToGrpcStatus;
   /** TLS with this certificate chain and key (PEM); plain HTTP/2 without. */
   tls?: { cert: Buffer; key: Buffer };
+  /** What one connection may ask of the server (h2-server-connection.ts has the defaults). */
+  limits?: Partial<H2ServerLimits>;
 }
 
 export interface RunningUnaryGrpcServer {
@@ -86,16 +93,30 @@ function splitAddress(address: string): { host: string; port: number } {
   return { host: host || '0.0.0.0', port: Number(address.slice(at + 1)) };
 }
 
-/** One call on one stream, from its headers to its status. */
+/**
+ * One call on one stream, from its headers to its status. The stream is released (its place
+ * under the connection's stream limit) when the method's work is over, not when the client
+ * resets it: a client cannot start more work than the limit by cancelling what it started.
+ */
 class UnaryExchange {
   private done = false;
+  private working = false;
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly stream: H2ServerStream,
     private readonly toStatus: ToGrpcStatus,
   ) {
-    stream.onClose = () => this.finish();
+    stream.onClose = () => {
+      this.finish();
+      if (!this.working) stream.release();
+    };
+  }
+
+  /** Runs the method's work; the stream is released once it has settled. */
+  run(work: () => Promise<void>): void {
+    this.working = true;
+    void work().finally(() => this.stream.release());
   }
 
   /** True once the call has an answer, a failure, or a cancelled stream. */
@@ -179,7 +200,8 @@ function handleStream(
   const headers = stream.headers;
   const contentType = headers['content-type'];
   if (typeof contentType !== 'string' || !contentType.startsWith('application/grpc')) {
-    return stream.respond(UNSUPPORTED_MEDIA_BLOCK);
+    stream.respond(UNSUPPORTED_MEDIA_BLOCK);
+    return stream.release();
   }
   const exchange = new UnaryExchange(stream, options.toStatus);
   const path = String(headers[':path'] ?? '');
@@ -209,19 +231,21 @@ function handleStream(
   };
   stream.onEnd = () => {
     if (exchange.ended) return;
-    const { span, result } = inCallSpan(path, headers, () =>
-      respond(method, options, headers, reader, deadlineMs),
-    );
-    void result.then(
-      (payload) => {
-        exchange.answer(payload, options.maxMessageBytes);
-        endCallSpan(span, status.OK);
-      },
-      (error: unknown) => {
-        const { code, message } = exchange.failWith(error);
-        endCallSpan(span, code, message);
-      },
-    );
+    exchange.run(() => {
+      const { span, result } = inCallSpan(path, headers, () =>
+        respond(method, options, headers, reader, deadlineMs),
+      );
+      return result.then(
+        (payload) => {
+          exchange.answer(payload, options.maxMessageBytes);
+          endCallSpan(span, status.OK);
+        },
+        (error: unknown) => {
+          const { code, message } = exchange.failWith(error);
+          endCallSpan(span, code, message);
+        },
+      );
+    });
   };
 }
 
@@ -259,9 +283,12 @@ export async function startUnaryGrpcServer(
   options: UnaryGrpcServerOptions,
 ): Promise<RunningUnaryGrpcServer> {
   const connections = new Set<H2ServerConnection>();
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const serve = (socket: Socket) => {
-    const connection = new H2ServerConnection(socket, (stream) =>
-      handleStream(methods, options, stream),
+    const connection = new H2ServerConnection(
+      socket,
+      (stream) => handleStream(methods, options, stream),
+      limits,
     );
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));

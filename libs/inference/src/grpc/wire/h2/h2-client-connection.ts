@@ -11,13 +11,22 @@ import { H2Stream } from './h2-stream';
 /** Stream ids are 31 bits: a connection that has used them all makes way for a new one. */
 const LAST_STREAM_ID = 0x7fffffff;
 
+/** A request held back until the server's stream limit lets it open. */
+interface Waiting {
+  headers: Buffer;
+  body: Buffer;
+}
+
 export class H2ClientConnection extends H2Connection {
   private nextStreamId = 1;
+  /** Requests past the server's MAX_CONCURRENT_STREAMS, in order, opened as streams end. */
+  private readonly waiting = new Map<H2Stream, Waiting>();
 
   constructor(socket: Socket) {
     super(socket);
     this.write(CLIENT_PREFACE);
     this.greet();
+    socket.once('close', () => this.failWaiting());
   }
 
   /** False once no new stream may open here: GOAWAY either way, or the socket gone. */
@@ -25,15 +34,57 @@ export class H2ClientConnection extends H2Connection {
     return !this.goingAway && !this.socket.destroyed;
   }
 
-  /** Opens a stream with a request: its headers, and its body ending the stream. */
+  /**
+   * A stream with a request: its headers, and its body ending the stream. It opens at once, or
+   * once the server's stream limit has room (a server refuses a stream past it).
+   */
   request(headers: Buffer, body: Buffer): H2Stream {
-    const id = this.nextStreamId;
+    const stream = new H2Stream(this, 0, this.peerInitialWindow, STREAM_WINDOW);
+    if (this.streams.size < this.peerMaxConcurrentStreams) this.open(stream, headers, body);
+    else this.waiting.set(stream, { headers, body });
+    return stream;
+  }
+
+  private open(stream: H2Stream, headers: Buffer, body: Buffer): void {
+    stream.id = this.nextStreamId;
+    stream.sendWindow = this.peerInitialWindow;
     this.nextStreamId += 2;
-    const stream = new H2Stream(this, id, this.peerInitialWindow, STREAM_WINDOW);
-    this.streams.set(id, stream);
+    this.streams.set(stream.id, stream);
     stream.send(headers, body);
     if (this.nextStreamId > LAST_STREAM_ID) this.close();
-    return stream;
+  }
+
+  /** Opens the requests waiting, as far as the server's limit allows. */
+  private openWaiting(): void {
+    for (const [stream, { headers, body }] of this.waiting) {
+      if (this.goingAway || this.streams.size >= this.peerMaxConcurrentStreams) return;
+      this.waiting.delete(stream);
+      this.open(stream, headers, body);
+    }
+  }
+
+  /** Requests that will not open on this connection fail as refused: safe to retry elsewhere. */
+  private failWaiting(): void {
+    const waiting = [...this.waiting.keys()];
+    this.waiting.clear();
+    for (const stream of waiting) stream.closeByPeer(H2Error.REFUSED_STREAM);
+  }
+
+  protected override onPeerSettings(): void {
+    this.openWaiting();
+  }
+
+  override forget(stream: H2Stream): void {
+    if (this.waiting.delete(stream)) return; // never opened
+    super.forget(stream);
+    this.openWaiting();
+  }
+
+  /** A waiting request given up leaves the queue; an open stream is reset. */
+  override reset(stream: H2Stream, code: number): void {
+    if (!this.waiting.has(stream)) return super.reset(stream, code);
+    this.waiting.delete(stream);
+    stream.closeByPeer(code);
   }
 
   /** GOAWAY: the calls running finish, then the connection closes. */
@@ -41,6 +92,7 @@ export class H2ClientConnection extends H2Connection {
     if (this.goingAway) return;
     this.goingAway = true;
     this.write(goAwayFrame(0, H2Error.NO_ERROR));
+    this.failWaiting();
     if (!this.streams.size) this.end();
   }
 
@@ -55,6 +107,7 @@ export class H2ClientConnection extends H2Connection {
   /** Streams past `lastStreamId` were never processed: they fail as refused, safe to retry. */
   protected override onGoAway(lastStreamId: number): void {
     this.goingAway = true;
+    this.failWaiting();
     for (const stream of [...this.streams.values()]) {
       if (stream.id > lastStreamId) stream.closeByPeer(H2Error.REFUSED_STREAM);
     }

@@ -73,6 +73,11 @@ export abstract class H2Connection implements StreamConnection {
   /** The peer's settings and the send window it gave the connection. */
   peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   protected peerInitialWindow = DEFAULT_WINDOW_SIZE;
+  /**
+   * Streams the peer lets this side open at once: 100 until its first SETTINGS (as nghttp2
+   * assumes, so a burst of calls on a new connection is not refused), then what they say.
+   */
+  protected peerMaxConcurrentStreams = 100;
   sendWindow = DEFAULT_WINDOW_SIZE;
   /** What the peer may still send on the connection, and what it sent since the last credit. */
   private receiveWindow = CONNECTION_WINDOW;
@@ -88,13 +93,17 @@ export abstract class H2Connection implements StreamConnection {
     });
   }
 
-  /** Sends this side's SETTINGS and the connection's window (after a client's preface). */
-  protected greet(): void {
+  /**
+   * Sends this side's SETTINGS, with `more` of them, and the connection's window (after a
+   * client's preface).
+   */
+  protected greet(more: Array<[number, number]> = []): void {
     this.write(
       settingsFrame([
         [Setting.ENABLE_PUSH, 0],
         [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
         [Setting.MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST_BYTES],
+        ...more,
       ]),
       windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW_SIZE),
     );
@@ -112,6 +121,9 @@ export abstract class H2Connection implements StreamConnection {
 
   /** The peer's GOAWAY: streams past `lastStreamId` were not and will not be processed. */
   protected abstract onGoAway(lastStreamId: number): void;
+
+  /** The peer's SETTINGS have been applied (a client opens the streams it held back). */
+  protected onPeerSettings(): void {}
 
   /** Reads the bytes before the frames (a client's preface); false until they are all in. */
   protected readPrelude(): boolean {
@@ -358,6 +370,7 @@ export abstract class H2Connection implements StreamConnection {
       return;
     }
     if (payload.length % 6) throw new ConnectionError(H2Error.FRAME_SIZE_ERROR);
+    if (!this.settingsSeen) this.peerMaxConcurrentStreams = Infinity; // unless they set one
     this.settingsSeen = true;
     for (let at = 0; at < payload.length; at += 6) {
       const value = payload.readUInt32BE(at + 2);
@@ -381,12 +394,15 @@ export abstract class H2Connection implements StreamConnection {
         case Setting.ENABLE_PUSH:
           if (value > 1) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
           break;
-        // HEADER_TABLE_SIZE: this side's encoder keeps no table (hpack.ts). MAX_CONCURRENT_STREAMS
-        // is not enforced here: a server over its limit refuses the stream (REFUSED_STREAM).
+        case Setting.MAX_CONCURRENT_STREAMS:
+          this.peerMaxConcurrentStreams = value;
+          break;
+        // HEADER_TABLE_SIZE: this side's encoder keeps no table (hpack.ts).
       }
     }
     this.write(frame(FrameType.SETTINGS, Flag.ACK, 0));
     this.unblock();
+    this.onPeerSettings();
   }
 
   private onWindowUpdate(streamId: number, payload: Buffer): void {

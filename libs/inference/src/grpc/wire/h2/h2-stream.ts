@@ -39,7 +39,8 @@ export class H2Stream {
 
   constructor(
     protected readonly connection: StreamConnection,
-    readonly id: number,
+    /** Its stream id; 0 for a client's stream still waiting for a place under the peer's limit. */
+    public id: number,
     /** What this side may still send, as the peer's flow control allows. */
     public sendWindow: number,
     private readonly window: number,
