@@ -69,10 +69,12 @@ function spawnNode(script: string, args: string[], env: Record<string, string> =
   const child = spawn(
     process.execPath,
     [
-      // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the services only.
-      ...(compiled
-        ? (process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])
-        : ['-r', '@swc-node/register']),
+      // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the services,
+      // BENCH_LOAD_ARGS to the load generators.
+      ...((compiled ? process.env.BENCH_NODE_ARGS : process.env.BENCH_LOAD_ARGS)
+        ?.split(' ')
+        .filter(Boolean) ?? []),
+      ...(compiled ? [] : ['-r', '@swc-node/register']),
       join(root, script),
       ...args,
     ],
@@ -93,7 +95,7 @@ function spawnNode(script: string, args: string[], env: Record<string, string> =
 }
 
 function load(
-  protocol: 'rest' | 'grpc' | 'grpc-lean',
+  protocol: 'rest' | 'rest-raw' | 'grpc' | 'grpc-lean',
   target: string,
   model: string,
   concurrency: number,
@@ -313,6 +315,12 @@ async function main() {
     if (runs('c')) {
       for (const c of [1, 64])
         record(
+          '(c) node, REST, raw client',
+          c,
+          await load('rest-raw', node.http, model, c, nodeToken, {}, alone),
+        );
+      for (const c of [1, 64])
+        record(
           '(c) prediction node, gRPC',
           c,
           await load('grpc', node.grpc, model, c, nodeToken, {}, alone),
@@ -452,6 +460,8 @@ async function main() {
   const grpc64 = find('(c) prediction node, gRPC', 64);
   const lean1 = find('(c) node, gRPC, lean client', 1);
   const lean64 = find('(c) node, gRPC, lean client', 64);
+  const raw1 = find('(c) node, REST, raw client', 1);
+  const raw64 = find('(c) node, REST, raw client', 64);
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   if (peer64 && node64)
     process.stdout.write(
@@ -477,7 +487,7 @@ async function main() {
     process.stdout.write(
       `gateway + 2 nodes vs + 1 node c=64: ${(gatewayTwo64.throughput / gateway64.throughput).toFixed(2)}x (target >= 1x: ${verdict(gatewayTwo64.throughput >= gateway64.throughput)})\n`,
     );
-  for (const [label, c, grpc, rest] of [
+  for (const [label, c, grpc, rest, against = 'REST'] of [
     ['gateway + 2 nodes gRPC (lean client, one connection)', 1, gatewayGrpc1, gatewayTwo1],
     ['gateway + 2 nodes gRPC (lean client, one connection)', 64, gatewayGrpc64, gatewayTwo64],
     ['gateway + 2 nodes gRPC (lean, a connection per client)', 64, gatewayGrpcOwn, gatewayTwo64],
@@ -486,10 +496,12 @@ async function main() {
     ['node gRPC (lean client)', 1, lean1, node1],
     ['node gRPC (lean client)', 64, lean64, node64],
     ['node gRPC (lean, a connection per client)', 64, leanOwn, node64],
+    ['node gRPC (lean client)', 1, lean1, raw1, 'REST (raw client)'],
+    ['node gRPC (lean client)', 64, lean64, raw64, 'REST (raw client)'],
   ] as const)
     if (grpc && rest)
       process.stdout.write(
-        `${label} vs REST c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
+        `${label} vs ${against} c=${c}: ${(grpc.throughput / rest.throughput).toFixed(2)}x (target >= 1x: ${verdict(grpc.throughput >= rest.throughput)})\n`,
       );
   process.exit(0);
 }

@@ -4,19 +4,21 @@
 // process's CPU time over the measured window per second of it), after a `measuring` and a
 // `measured` line that mark the window, so the caller can count the services' CPU over it too. KEELSON_API_KEY, when set,
 // goes as a bearer token (a gateway's API key, or a node's token).
+// `rest-raw` writes the same body over raw keep-alive sockets, with no HTTP client at all.
 // `grpc` calls through the @keelson/inference client (grpc-js), as an application would;
-// `grpc-lean` sends the same ModelInfer message, encoded once, over one raw node:http2 session,
+// `grpc-lean` sends the same ModelInfer message, encoded once, over Keelson's own HTTP/2 client,
 // as `rest` sends one pre-encoded JSON body over node:http: the server's cost, not grpc-js's.
-//   node -r @swc-node/register bench/predict/load.ts <rest|grpc|grpc-lean> <target> <model> <concurrency> <seconds> <body.json>
+//   node -r @swc-node/register bench/predict/load.ts <rest|rest-raw|grpc|grpc-lean> <target> <model> <concurrency> <seconds> <body.json>
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { connect, constants } from 'node:http2';
+import { connect as connectTcp, type Socket } from 'node:net';
 import {
   createInferenceGrpcClient,
   inferenceServiceDefinition,
   INFERENCE_SERVICE_NAME,
   modelInferRequestMessage,
   parseInferRequest,
+  UnaryGrpcClient,
   type InferRequest,
 } from '@keelson/inference';
 
@@ -81,6 +83,63 @@ function restCaller(): () => Promise<void> {
     });
 }
 
+/**
+ * HTTP/1.1 with as little client as there can be: each of the `concurrency` clients keeps one
+ * socket, writes a request it built once, and reads the answer by its Content-Length (as wrk
+ * does), so the REST rows can be read without node:http's own cost on this side.
+ */
+function rawRestCaller(): () => Promise<void> {
+  const url = new URL(`${target}/v2/models/${model}/infer`);
+  const key = process.env.KEELSON_API_KEY;
+  const bytes = Buffer.from(body);
+  const head =
+    `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${bytes.length}\r\n${key ? `authorization: Bearer ${key}\r\n` : ''}\r\n`;
+  const request = Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
+  const idle: RawConnection[] = [];
+  return () => {
+    const connection = idle.pop() ?? new RawConnection(url);
+    return connection.exchange(request).then(() => void idle.push(connection));
+  };
+}
+
+/** One keep-alive socket answering one request at a time. */
+class RawConnection {
+  private readonly socket: Socket;
+  private input: Buffer = Buffer.alloc(0);
+  private waiting?: { resolve: () => void; reject: (error: Error) => void };
+
+  constructor(url: URL) {
+    this.socket = connectTcp(Number(url.port), url.hostname);
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.read(chunk));
+    this.socket.on('error', (error) => this.waiting?.reject(error));
+  }
+
+  exchange(request: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(request);
+    });
+  }
+
+  private read(chunk: Buffer): void {
+    this.input = this.input.length ? Buffer.concat([this.input, chunk]) : chunk;
+    const headEnd = this.input.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = this.input.toString('latin1', 0, headEnd);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!length) return this.waiting?.reject(new Error(`no content-length: ${head}`));
+    const end = headEnd + 4 + Number(length[1]);
+    if (this.input.length < end) return;
+    this.input = this.input.subarray(end);
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (head.startsWith('HTTP/1.1 200')) waiting?.resolve();
+    else waiting?.reject(new Error(head.slice(0, 12)));
+  }
+}
+
 function grpcCaller(): () => Promise<void> {
   const key = process.env.KEELSON_API_KEY;
   const client = createInferenceGrpcClient(target, {
@@ -92,50 +151,38 @@ function grpcCaller(): () => Promise<void> {
 }
 
 /**
- * ModelInfer as gRPC frames over HTTP/2: headers, one length-prefixed message, trailers. The calls
- * share BENCH_GRPC_CONNECTIONS sessions (default 1: every call multiplexed on one connection),
- * taken in turn.
+ * ModelInfer, encoded once, over Keelson's own HTTP/2 client (UnaryGrpcClient, the gateway's
+ * transport to its nodes): the same frames any gRPC client sends, at the least CPU a call this
+ * side, so the 2 cores go to the server under test. The calls share BENCH_GRPC_CONNECTIONS
+ * connections (default 1: every call multiplexed on one), taken in turn.
  */
 function leanGrpcCaller(): () => Promise<void> {
   const key = process.env.KEELSON_API_KEY;
-  const sessions = Array.from({ length: Number(process.env.BENCH_GRPC_CONNECTIONS ?? 1) }, () =>
-    connect(`http://${target}`),
+  const clients = Array.from(
+    { length: Number(process.env.BENCH_GRPC_CONNECTIONS ?? 1) },
+    () => new UnaryGrpcClient(`http://${target}`, 64 << 20),
   );
   let turn = 0;
   const parsed = parseInferRequest(JSON.parse(body));
   const message = inferenceServiceDefinition().ModelInfer.requestSerialize(
     modelInferRequestMessage({ model, ...parsed }, true),
   );
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1); // byte 0: not compressed
-  message.copy(frame, 5);
-  const headers = {
-    [constants.HTTP2_HEADER_METHOD]: 'POST',
-    [constants.HTTP2_HEADER_PATH]: `/${INFERENCE_SERVICE_NAME}/ModelInfer`,
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    ...(key ? { authorization: `Bearer ${key}` } : {}),
-  };
+  const path = `/${INFERENCE_SERVICE_NAME}/ModelInfer`;
+  const headers = key ? { authorization: `Bearer ${key}` } : {};
   return () =>
-    new Promise<void>((resolve, reject) => {
-      const stream = sessions[turn++ % sessions.length].request(headers);
-      let status: string | undefined;
-      stream.on('trailers', (trailers) => (status = String(trailers['grpc-status'])));
-      stream.on('response', (h) => {
-        if (h['grpc-status'] !== undefined) status = String(h['grpc-status']); // trailers-only
-      });
-      stream.on('data', () => undefined);
-      stream.on('end', () =>
-        status === '0' ? resolve() : reject(new Error(`grpc-status ${status}`)),
-      );
-      stream.on('error', reject);
-      stream.end(frame);
-    });
+    clients[turn++ % clients.length]
+      .call(path, message, { deadlineMs: Date.now() + 30_000, headers })
+      .then(() => undefined);
 }
 
 async function main() {
-  const call =
-    protocol === 'grpc' ? grpcCaller() : protocol === 'grpc-lean' ? leanGrpcCaller() : restCaller();
+  const callers: Record<string, () => () => Promise<void>> = {
+    rest: restCaller,
+    'rest-raw': rawRestCaller,
+    grpc: grpcCaller,
+    'grpc-lean': leanGrpcCaller,
+  };
+  const call = callers[protocol]();
   const latencies: number[] = [];
   let errors = 0;
   let measuring = false;
