@@ -2,11 +2,11 @@
  * The client side of an HTTP/2 connection (h2-connection.ts): the preface, streams this side
  * opens (one request each, its answer read back), and the server's GOAWAY.
  */
-import type { IncomingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import { ConnectionError, H2Connection, STREAM_WINDOW } from './h2-connection';
+import { ConnectionError, H2Connection, STREAM_WINDOW, toHeaders } from './h2-connection';
 import { CLIENT_PREFACE, goAwayFrame, H2Error } from './h2-frames';
 import { H2Stream } from './h2-stream';
+import type { HeaderPair } from './hpack';
 
 /** Stream ids are 31 bits: a connection that has used them all makes way for a new one. */
 const LAST_STREAM_ID = 0x7fffffff;
@@ -116,11 +116,11 @@ export class H2ClientConnection extends H2Connection {
 
   protected override onHeaderBlock(
     streamId: number,
-    headers: IncomingHttpHeaders,
+    pairs: readonly HeaderPair[],
     endStream: boolean,
   ): void {
     const stream = this.streams.get(streamId);
-    if (stream) return stream.headersReceived(headers, endStream);
+    if (stream) return stream.headersReceived(toHeaders(pairs), endStream);
     if (this.isIdle(streamId)) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
   }
 }

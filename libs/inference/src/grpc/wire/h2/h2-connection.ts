@@ -109,10 +109,13 @@ export abstract class H2Connection implements StreamConnection {
     );
   }
 
-  /** A header block for a stream: a new one, or one already open (its answer, its trailers). */
+  /**
+   * A header block for a stream, as the pairs it decoded to, in order: a new stream, or one
+   * already open (its answer, its trailers).
+   */
   protected abstract onHeaderBlock(
     streamId: number,
-    headers: IncomingHttpHeaders,
+    pairs: readonly HeaderPair[],
     endStream: boolean,
   ): void;
 
@@ -346,14 +349,14 @@ export abstract class H2Connection implements StreamConnection {
 
   private onBlock(streamId: number, block: Buffer, endStream: boolean): void {
     // Decoded even when the stream is gone: the peer's table must stay in step.
-    let headers: IncomingHttpHeaders;
+    let pairs: HeaderPair[];
     try {
-      headers = toHeaders(this.decoder.decode(block));
+      pairs = this.decoder.decode(block);
     } catch (error) {
       if (!(error instanceof HeaderListTooLarge)) throw error;
       return this.refuseHeaders(streamId);
     }
-    this.onHeaderBlock(streamId, headers, endStream);
+    this.onHeaderBlock(streamId, pairs, endStream);
   }
 
   /** A header list over the limit fails its stream alone (RST_STREAM ENHANCE_YOUR_CALM). */
@@ -437,7 +440,7 @@ function unpad(payload: Buffer): Buffer {
 }
 
 /** Header pairs as Node presents them: lower-case names, a repeated name's values in an array. */
-function toHeaders(pairs: readonly HeaderPair[]): IncomingHttpHeaders {
+export function toHeaders(pairs: readonly HeaderPair[]): IncomingHttpHeaders {
   // No prototype, as Node's: a header named `__proto__` or `constructor` is a header like any.
   const headers: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of pairs) {

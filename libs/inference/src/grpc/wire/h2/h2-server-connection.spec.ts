@@ -18,6 +18,7 @@ import {
   settingsFrame,
 } from './h2-frames';
 import { encodeHeaderBlock, encodeHeaderFields } from './hpack';
+import { RawH2Client } from './testing/raw-h2-client';
 
 /**
  * The HTTP/2 connection under clients that stretch it: Node's own client with small windows,
@@ -146,6 +147,7 @@ describe('the HTTP/2 connection of the unary gRPC server', () => {
     frames.find((f) => f.type === FrameType.GOAWAY)?.payload.readUInt32BE(4);
   const requestFields = [
     [':method', 'POST'],
+    [':scheme', 'http'],
     [':path', '/test.Sized/Echo'],
     ['content-type', 'application/grpc'],
   ] as const;
@@ -233,6 +235,33 @@ describe('the HTTP/2 connection of the unary gRPC server', () => {
     const reset = seen.find((f) => f.type === FrameType.RST_STREAM && f.streamId === 1);
     expect(reset?.payload.readUInt32BE(0)).toBe(H2Error.ENHANCE_YOUR_CALM);
     expect(seen.some((f) => f.type === FrameType.GOAWAY)).toBe(false);
+  });
+
+  it('resets a malformed request with PROTOCOL_ERROR, and serves the next on its connection', async () => {
+    const client = new RawH2Client(server.port);
+    const malformed = [
+      [...requestFields, ['X-Upper', 'a']],
+      [...requestFields, ['connection', 'keep-alive']],
+      requestFields.filter(([name]) => name !== ':scheme'),
+      [...requestFields, [':authority', 'late']],
+    ] as const;
+    malformed.forEach((fields, i) =>
+      client.send(...headerFrames(1 + 2 * i, encodeHeaderBlock(fields), true, 16_384)),
+    );
+    client.send(
+      ...headerFrames(9, request, false, 16_384),
+      frame(FrameType.DATA, Flag.END_STREAM, 9, frameMessage(Buffer.from('fine'))),
+    );
+    await client.until(
+      'the well-formed call answered',
+      (f) => f.type === FrameType.HEADERS && f.streamId === 9,
+    );
+    client.destroy();
+    const resets = client.frames.filter((f) => f.type === FrameType.RST_STREAM);
+    expect(resets.map((f) => [f.streamId, f.payload.readUInt32BE(0)])).toEqual(
+      [1, 3, 5, 7].map((id) => [id, H2Error.PROTOCOL_ERROR]),
+    );
+    expect(client.frames.some((f) => f.type === FrameType.GOAWAY)).toBe(false);
   });
 
   it('keeps serving its other connections through all of that', async () => {

@@ -11,9 +11,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { Socket } from 'node:net';
-import { ConnectionError, H2Connection, STREAM_WINDOW } from './h2-connection';
+import { ConnectionError, H2Connection, STREAM_WINDOW, toHeaders } from './h2-connection';
 import { CLIENT_PREFACE, goAwayFrame, H2Error, rstStreamFrame, Setting } from './h2-frames';
+import { requestHeaderProblem, trailerProblem } from './h2-header-rules';
 import { H2Stream } from './h2-stream';
+import type { HeaderPair } from './hpack';
 
 export interface H2ServerLimits {
   /** Streams one client may have in service at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
@@ -154,14 +156,14 @@ export class H2ServerConnection extends H2Connection {
 
   protected override onHeaderBlock(
     streamId: number,
-    headers: IncomingHttpHeaders,
+    pairs: readonly HeaderPair[],
     endStream: boolean,
   ): void {
     const open = this.streams.get(streamId);
     if (open) {
       // Trailers from the client end its side; headers without END_STREAM are malformed.
-      if (!endStream) return this.reset(open, H2Error.PROTOCOL_ERROR);
-      return open.headersReceived(headers, true);
+      if (!endStream || trailerProblem(pairs)) return this.reset(open, H2Error.PROTOCOL_ERROR);
+      return open.headersReceived(toHeaders(pairs), true);
     }
     if (streamId % 2 === 0) throw new ConnectionError(H2Error.PROTOCOL_ERROR);
     if (streamId <= this.lastStreamId) return; // a stream already over
@@ -171,6 +173,12 @@ export class H2ServerConnection extends H2Connection {
       return;
     }
     if (this.inService >= this.limits.maxConcurrentStreams) return this.refuse(streamId);
+    // A malformed request (RFC 9113, 8.1.1) is a stream error: it never reaches a method.
+    if (requestHeaderProblem(pairs)) {
+      this.write(rstStreamFrame(streamId, H2Error.PROTOCOL_ERROR));
+      return;
+    }
+    const headers = toHeaders(pairs);
     const stream = new H2ServerStream(this, streamId, headers, this.peerInitialWindow, endStream);
     this.streams.set(streamId, stream);
     this.inService++;

@@ -1,4 +1,3 @@
-import { connect as connectTcp, type Socket } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { waitFor } from '@keelson/testing';
 import { frameMessage } from '../grpc-wire';
@@ -8,7 +7,6 @@ import {
   type UnaryMethod,
 } from '../unary-grpc-server';
 import {
-  CLIENT_PREFACE,
   Flag,
   frame,
   FrameType,
@@ -16,9 +14,9 @@ import {
   headerFrames,
   rstStreamFrame,
   Setting,
-  settingsFrame,
 } from './h2-frames';
 import { encodeHeaderBlock } from './hpack';
+import { RawH2Client, type SeenFrame } from './testing/raw-h2-client';
 
 /**
  * What one client may ask of the server's HTTP/2 connection: streams in service up to the limit
@@ -26,58 +24,9 @@ import { encodeHeaderBlock } from './hpack';
  * refusals, and a deadline for the preface. Raw sockets, so the client can break the rules.
  */
 
-interface SeenFrame {
-  type: number;
-  flags: number;
-  streamId: number;
-  payload: Buffer;
-}
-
-/** A raw client: it has sent its preface and SETTINGS, and keeps every frame it reads. */
-class RawClient {
-  readonly frames: SeenFrame[] = [];
-  closed = false;
-  private readonly socket: Socket;
-  private input = Buffer.alloc(0);
-
-  constructor(port: number, preface = true) {
-    this.socket = connectTcp(port, '127.0.0.1');
-    this.socket.on('data', (chunk: Buffer) => this.read(chunk));
-    this.socket.on('error', () => undefined);
-    this.socket.once('close', () => (this.closed = true));
-    if (preface) this.send(CLIENT_PREFACE, settingsFrame([]));
-  }
-
-  send(...bytes: Buffer[]): void {
-    this.socket.write(Buffer.concat(bytes));
-  }
-
-  /** Waits for the first frame that `match` takes. */
-  until(description: string, match: (f: SeenFrame) => boolean): Promise<SeenFrame> {
-    return waitFor(description, () => this.frames.find(match), { timeoutMs: 5_000, intervalMs: 5 });
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private read(chunk: Buffer): void {
-    this.input = Buffer.concat([this.input, chunk]);
-    while (this.input.length >= 9 && this.input.length >= 9 + this.input.readUIntBE(0, 3)) {
-      const length = this.input.readUIntBE(0, 3);
-      this.frames.push({
-        type: this.input[3],
-        flags: this.input[4],
-        streamId: this.input.readUInt32BE(5) & 0x7fffffff,
-        payload: this.input.subarray(9, 9 + length),
-      });
-      this.input = this.input.subarray(9 + length);
-    }
-  }
-}
-
 const request = encodeHeaderBlock([
   [':method', 'POST'],
+  [':scheme', 'http'],
   [':path', '/test.Held/Hold'],
   ['content-type', 'application/grpc'],
 ]);
@@ -93,9 +42,9 @@ const isAnswer = (streamId: number) => (f: SeenFrame) =>
 
 describe("the HTTP/2 server's limits on one client", () => {
   let server: RunningUnaryGrpcServer;
-  const clients: RawClient[] = [];
+  const clients: RawH2Client[] = [];
   const client = (preface = true) => {
-    const raw = new RawClient(server.port, preface);
+    const raw = new RawH2Client(server.port, preface);
     clients.push(raw);
     return raw;
   };
@@ -193,6 +142,7 @@ describe("the HTTP/2 server's limits on one client", () => {
     const raw = client();
     const plain = encodeHeaderBlock([
       [':method', 'POST'],
+      [':scheme', 'http'],
       [':path', '/test.Held/Hold'],
       ['content-type', 'text/plain'],
     ]);
