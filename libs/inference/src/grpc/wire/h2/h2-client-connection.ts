@@ -74,8 +74,8 @@ export class H2ClientConnection extends H2Connection {
     this.openWaiting();
   }
 
+  /** A stream is over; a waiting one was taken off the queue before it closed. */
   override forget(stream: H2Stream): void {
-    if (this.waiting.delete(stream)) return; // never opened
     super.forget(stream);
     this.openWaiting();
   }
